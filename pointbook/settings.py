@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "households",
+    "programs",
 ]
 
 MIDDLEWARE = [
