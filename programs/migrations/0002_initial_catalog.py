@@ -61,9 +61,14 @@ def load_catalog(apps, schema_editor):
     for spec in catalog.AMEX_TREATMENTS:
         names = spec.get("merchants", []) + [name for group in spec.get("groups", []) for name, _, _ in group]
         note, row_notes = spec.get("note", ""), spec.get("row_notes", {})
-        targets = [{"merchant": merchants[name], "note": row_notes.get(name, note)} for name in names]
+        default_from = spec.get("valid_from", catalog.SINCE_BEFORE_RECORDS)
+        row_from = spec.get("row_valid_from", {})
+        targets = [
+            {"merchant": merchants[name], "note": row_notes.get(name, note), "valid_from": row_from.get(name, default_from)}
+            for name in names
+        ]
         if "category" in spec:
-            targets.append({"category": spec["category"], "note": note})
+            targets.append({"category": spec["category"], "note": note, "valid_from": default_from})
         for target in targets:
             treatment = MerchantTreatment.objects.using(db).create(
                 **target,
@@ -73,7 +78,6 @@ def load_catalog(apps, schema_editor):
                 per_yen=spec.get("per_yen"),
                 requires_addon=addons[spec["requires_addon"]] if "requires_addon" in spec else None,
                 list_date=catalog.AMEX_LIST_DATE,
-                valid_from=spec.get("valid_from", catalog.AMEX_LIST_DATE),
                 valid_to=spec.get("valid_to"),
                 source=catalog.AMEX_LIST_SOURCE,
             )

@@ -453,8 +453,11 @@ ADDONS = [
 # --------------------------------------------------------------------------------------------------
 # Amex merchant treatments — RULES.md §1, 002 (2024-12-25時点).
 # Each entry makes one row per merchant (`merchants` by name, or whole `groups` above) or one
-# category row. Defaults: issuer amex, every card of the issuer, list_date and valid_from
-# AMEX_LIST_DATE, source AMEX_LIST_SOURCE. `row_notes` adds a note to one merchant's row.
+# category row. Defaults: issuer amex, every card of the issuer, list_date AMEX_LIST_DATE, source
+# AMEX_LIST_SOURCE. `row_notes` adds a note to one merchant's row.
+# [reading] valid_from defaults to SINCE_BEFORE_RECORDS: the article is a snapshot (list_date) of
+# lists that applied long before it, so a 2024 東京ガス bill is half rate too; only the changes the
+# article records (B/43, au PAY 残高 → excluded) start on the list date (`row_valid_from`).
 # --------------------------------------------------------------------------------------------------
 
 # B/43 and au PAY 残高: 002 says they used to earn full / half and are now excluded, without a date.
@@ -473,6 +476,7 @@ AMEX_TREATMENTS = [
             "B/43": "以前は通常還元だった。" + CHANGE_READING,
             "au PAY 残高": "以前は還元半分だった。" + CHANGE_READING,
         },
+        "row_valid_from": {"B/43": AMEX_LIST_DATE, "au PAY 残高": AMEX_LIST_DATE},
     },
     # Half rate ("200円につき1ポイント"; premium hotel cards "200円につき3ポイント").
     {
