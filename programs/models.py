@@ -12,6 +12,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,11 @@ class DatedRule(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("The last day cannot be before the first day.")})
 
     def is_valid_on(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
@@ -344,6 +350,7 @@ class EarningRule(DatedRule):
     class RateSource(models.TextChoices):
         FIXED = "fixed", _("fixed rate (points per yen)")
         TIERS = "tiers", _("tiers by the member's status")
+        # xgettext:no-python-format
         MEMBER_PERCENT = "member_percent", _("the member's own bonus % for the cycle")
 
     class Kind(models.TextChoices):
