@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "households",
     "programs",
+    "wallets",
 ]
 
 MIDDLEWARE = [

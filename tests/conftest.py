@@ -41,3 +41,12 @@ def as_bob(client, cast):
 def as_carol(client, cast):
     client.force_login(cast.carol.user)
     return client
+
+
+@pytest.fixture
+def english():
+    """Messages in English, for tests that compare them word for word (Japanese is the default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -36,3 +36,45 @@ class MemberFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"member{n}")
     user = factory.SubFactory(UserFactory)
     role = Role.MEMBER
+
+
+class LinkedAccountFactory(factory.django.DjangoModelFactory):
+    """An account in a seeded programme: `LinkedAccountFactory(member=..., program="rakuten")`."""
+
+    class Meta:
+        model = "wallets.LinkedAccount"
+
+    member = factory.SubFactory(MemberFactory)
+    program = "rakuten"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from programs.models import Program
+
+        if isinstance(kwargs.get("program"), str):
+            kwargs["program"] = Program.objects.get(slug=kwargs["program"])
+        return super()._create(model_class, *args, **kwargs)
+
+
+class HeldCardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "wallets.HeldCard"
+        skip_postgeneration_save = True
+
+    member = factory.SubFactory(MemberFactory)
+    method = "amex-green"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from programs.models import PaymentMethod
+
+        if isinstance(kwargs.get("method"), str):
+            kwargs["method"] = PaymentMethod.objects.get(slug=kwargs["method"])
+        return super()._create(model_class, *args, **kwargs)
+
+    @factory.post_generation
+    def addons(card, create, extracted, **kwargs):
+        from programs.models import Addon
+
+        if extracted:
+            card.addons.set(Addon.objects.filter(slug__in=extracted))

@@ -1,0 +1,66 @@
+"""Two spends at the same moment on PostgreSQL: the account's row lock makes the second wait and see
+what the first left, so the same points are never spent twice."""
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections, transaction
+from django.utils import translation
+
+from wallets import ledger
+from wallets.models import Lot
+
+from .factories import LinkedAccountFactory, MemberFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="row locks are PostgreSQL's; SQLite's IMMEDIATE transactions let one writer at a time anyway",
+    ),
+]
+
+DAY = dt.date(2026, 6, 1)
+
+
+def test_two_concurrent_spends_never_spend_the_same_points():
+    account = LinkedAccountFactory(member=MemberFactory(), program="rakuten")
+    ledger.earn(account, 100, DAY, available_on=DAY)
+    first_spent = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                ledger.spend(account, 80, DAY)
+                first_spent.set()
+                time.sleep(0.5)  # hold the lock while the second spend tries
+                outcome["first_committed_at"] = time.monotonic()
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            translation.activate("en")
+            first_spent.wait(5)
+            try:
+                ledger.spend(account, 80, DAY)
+                outcome["second"] = "spent"
+            except ValidationError as refused:
+                outcome["second"] = refused.messages[0]
+            outcome["second_done_at"] = time.monotonic()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+
+    assert outcome["second"] == "Only 20 楽天ポイント points are available on 2026-06-01; 80 cannot be spent."
+    assert outcome["second_done_at"] >= outcome["first_committed_at"]
+    assert Lot.objects.get().remaining == 20

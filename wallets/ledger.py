@@ -1,0 +1,409 @@
+"""Posting to the point ledger: earn, spend, adjust, reconcile, reverse and record expiries.
+
+Plain service functions (after pretix's services): each runs in one transaction, locks the account it
+changes (`select_for_update`, so two concurrent spends on PostgreSQL never take the same points; on
+SQLite the IMMEDIATE transactions serialize writers), and refuses bad input with a `ValidationError`
+a user can read, changing nothing. Movements and allocations are only ever added; `Lot.remaining` is
+kept equal to `points - sum(allocations)` in the same transaction.
+
+Readings (RULES.md §2, §4):
+- A lot's grant date is the day it becomes available (楽天's 獲得予定 points are not granted yet).
+- 楽天 normal points expire together: a grant moves the expiry of every normal lot still alive on its
+  day to the end of the 12th month counting the grant's month; a grant that comes after the points
+  expired does not revive them. Pending grants already known count, so a family is not warned about
+  points that the next grant will keep.
+- Reversing an earning before its points were granted voids the lot (it never extended anything);
+  reversing after the grant takes the points back (from the lot first, then in spending order) and
+  leaves past expiry extensions as they happened.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from itertools import groupby
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils.translation import gettext as _
+
+from programs.models import LotKind, Program
+
+from .models import Allocation, LinkedAccount, Lot, Movement
+
+Kind = Movement.Kind
+
+
+def counting_month_end(granted: dt.date, months: int) -> dt.date:
+    """Last day of the `months`-th month counting the grant's own month (12: 2026-03-10 → 2027-02-28)."""
+    index = granted.year * 12 + granted.month - 1 + months - 1
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, calendar.monthrange(year, month + 1)[1])
+
+
+def spending_rank(program: Program) -> dict[str, int]:
+    order = [kind.strip() for kind in program.spending_order.split(",") if kind.strip()]
+    return {kind: rank for rank, kind in enumerate(order)}
+
+
+def in_spending_order(lots: Iterable[Lot], program: Program) -> list[Lot]:
+    """The programme's kind order (楽天: period-limited → exchanged-in → normal), soonest expiry first."""
+    rank = spending_rank(program)
+    never = dt.date.max
+    return sorted(
+        lots, key=lambda lot: (rank.get(lot.kind, len(rank)), lot.expires_on or never, lot.available_on, lot.pk)
+    )
+
+
+def _locked(account: LinkedAccount) -> LinkedAccount:
+    return LinkedAccount.objects.select_for_update().select_related("program", "member").get(pk=account.pk)
+
+
+def _movement(account, kind, points, on, by, note="", reason="", reverses=None) -> Movement:
+    return Movement.objects.create(
+        account=account,
+        kind=kind,
+        points=points,
+        on=on,
+        created_by=by if by is not None and by.is_authenticated else None,
+        note=note[:300],
+        reason=reason,
+        reverses=reverses,
+    )
+
+
+def _take(movement: Movement, lots: Sequence[Lot], points: int) -> None:
+    """Take `points` from `lots` in their order, recording an allocation for each lot touched."""
+    allocations, touched = [], []
+    for lot in lots:
+        if points == 0:
+            break
+        taken = min(points, lot.spendable)
+        if taken == 0:
+            continue
+        lot.remaining -= taken
+        points -= taken
+        allocations.append(Allocation(movement=movement, lot=lot, points=taken))
+        touched.append(lot)
+    Allocation.objects.bulk_create(allocations)
+    Lot.objects.bulk_update(touched, ["remaining"])
+
+
+def _usable(account: LinkedAccount, on: dt.date, kinds: Iterable[str] | None = None) -> list[Lot]:
+    """The account's lots usable on `on`, locked, in spending order, each with its `spendable` points."""
+    lots = Lot.objects.filter(account=account).usable_on(on).select_for_update()
+    if kinds is not None:
+        lots = lots.filter(kind__in=list(kinds))
+    return in_spending_order(_with_spendable(list(lots), on), account.program)
+
+
+def _with_spendable(lots: list[Lot], on: dt.date) -> list[Lot]:
+    """Set `spendable`: what is left now, less points given back by reversals dated after `on` — a
+    movement dated earlier must not rely on them, or the lot would hold less than nothing in between."""
+    given_back_later = dict(
+        Allocation.objects.filter(lot__in=lots, points__lt=0, movement__on__gt=on)
+        .values("lot")
+        .annotate(points=Sum("points"))
+        .values_list("lot", "points")
+    )
+    for lot in lots:
+        lot.spendable = max(0, lot.remaining + given_back_later.get(lot.pk, 0))
+    return lots
+
+
+def _not_enough(account: LinkedAccount, wanted: int, have: int, on: dt.date, kinds) -> ValidationError:
+    if kinds is not None and set(kinds) == {LotKind.PERIOD_LIMITED}:
+        message = _(
+            "Only %(have)s period-limited %(program)s points are available on %(day)s; %(wanted)s cannot be spent."
+        )
+    else:
+        message = _("Only %(have)s %(program)s points are available on %(day)s; %(wanted)s cannot be spent.")
+    return ValidationError(
+        message % {"have": f"{have:,}", "wanted": f"{wanted:,}", "program": account.program.name, "day": on.isoformat()}
+    )
+
+
+def _expiry_for(account: LinkedAccount, kind: str, available_on: dt.date | None) -> dt.date | None:
+    program = account.program
+    if kind != LotKind.NORMAL or available_on is None or program.normal_expiry == Program.Expiry.NEVER:
+        return None
+    return counting_month_end(available_on, program.normal_expiry_months or 12)
+
+
+def _chain(lot: Lot) -> None:
+    """Extend the expiry of every normal lot alive on this lot's grant day to the end of their chain."""
+    granted, months = lot.available_on, lot.account.program.normal_expiry_months or 12
+    normal = Lot.objects.filter(account_id=lot.account_id, kind=LotKind.NORMAL, void=False).exclude(pk=lot.pk)
+    end = counting_month_end(granted, months)
+    while True:  # later grants already known continue the chain (their ends are chain ends)
+        later = normal.filter(available_on__gt=granted, available_on__lte=end).aggregate(end=Max("expires_on"))["end"]
+        if later is None or later <= end:
+            break
+        end = later
+    lot.expires_on = end
+    lot.save(update_fields=["expires_on"])
+    normal.filter(available_on__lte=end, expires_on__gte=granted, expires_on__lt=end).update(expires_on=end)
+
+
+def _rechain(account: LinkedAccount) -> None:
+    """Recompute every normal lot's chain end from the grants that remain (after a grant was voided)."""
+    months = account.program.normal_expiry_months or 12
+    lots = list(
+        Lot.objects.filter(account=account, kind=LotKind.NORMAL, void=False, available_on__isnull=False).order_by(
+            "available_on", "pk"
+        )
+    )
+    chains: list[list[Lot]] = []
+    end = None
+    for lot in lots:
+        if end is None or lot.available_on > end:
+            chains.append([])
+        chains[-1].append(lot)
+        end = counting_month_end(lot.available_on, months)
+    changed = []
+    for chain in chains:
+        chain_end = counting_month_end(chain[-1].available_on, months)
+        for lot in chain:
+            if lot.expires_on != chain_end:
+                lot.expires_on = chain_end
+                changed.append(lot)
+    Lot.objects.bulk_update(changed, ["expires_on"])
+
+
+def _new_lot(
+    account: LinkedAccount,
+    movement: Movement,
+    kind: str,
+    available_on: dt.date | None,
+    expires_on: dt.date | None,
+) -> Lot:
+    if expires_on is None:
+        expires_on = _expiry_for(account, kind, available_on)
+    lot = Lot.objects.create(
+        account=account,
+        earned_by=movement,
+        kind=kind,
+        points=movement.points,
+        remaining=movement.points,
+        earned_on=movement.on,
+        available_on=available_on,
+        expires_on=expires_on,
+    )
+    if kind == LotKind.NORMAL and available_on and account.program.normal_expiry == Program.Expiry.ROLLING:
+        _chain(lot)
+    return lot
+
+
+@transaction.atomic
+def earn(
+    account: LinkedAccount,
+    points: int,
+    on: dt.date,
+    *,
+    available_on: dt.date | None,
+    kind: str = LotKind.NORMAL,
+    expires_on: dt.date | None = None,
+    by: AbstractBaseUser | None = None,
+    note: str = "",
+    reason: str = "",
+) -> Movement:
+    """Points earned on `on`, pending until `available_on` (None: until an event such as shipment).
+
+    `expires_on` is for lots with their own date (period-limited, スーパー還元's 96 days); normal lots
+    follow the programme's expiry.
+    """
+    if points <= 0:
+        raise ValidationError(_("An earning must be a positive number of points."))
+    if available_on is not None and available_on < on:
+        raise ValidationError(_("Points cannot become available before they are earned."))
+    if expires_on is not None and available_on is not None and expires_on < available_on:
+        raise ValidationError(_("Points cannot expire before they become available."))
+    account = _locked(account)
+    movement = _movement(account, Kind.EARN, points, on, by, note, reason)
+    _new_lot(account, movement, kind, available_on, expires_on)
+    return movement
+
+
+@transaction.atomic
+def make_available(lot: Lot, day: dt.date) -> Lot:
+    """The event a pending lot waited for happened (every item of the Amazon order shipped)."""
+    account = _locked(lot.account)
+    lot = Lot.objects.select_for_update().get(pk=lot.pk)
+    if lot.available_on is not None:
+        raise ValidationError(_("These points already have their available date."))
+    if day < lot.earned_on:
+        raise ValidationError(_("Points cannot become available before they are earned."))
+    lot.available_on = day
+    lot.account = account
+    if lot.expires_on is None:
+        lot.expires_on = _expiry_for(account, lot.kind, day)
+    lot.save(update_fields=["available_on", "expires_on"])
+    if lot.kind == LotKind.NORMAL and account.program.normal_expiry == Program.Expiry.ROLLING:
+        _chain(lot)
+    return lot
+
+
+@transaction.atomic
+def spend(
+    account: LinkedAccount,
+    points: int,
+    on: dt.date,
+    *,
+    by: AbstractBaseUser | None = None,
+    only_kinds: Iterable[str] | None = None,
+    note: str = "",
+) -> Movement:
+    """Spend points in the programme's order; refused, changing nothing, if not enough are available."""
+    if points <= 0:
+        raise ValidationError(_("Spend a positive number of points."))
+    kinds = list(only_kinds) if only_kinds is not None else None
+    account = _locked(account)
+    lots = _usable(account, on, kinds)
+    have = sum(lot.spendable for lot in lots)
+    if have < points:
+        raise _not_enough(account, points, have, on, kinds)
+    movement = _movement(account, Kind.SPEND, -points, on, by, note)
+    _take(movement, lots, points)
+    return movement
+
+
+def available_points(account: LinkedAccount, on: dt.date) -> int:
+    """Points the account can spend on `on` (available, not expired)."""
+    left = Lot.objects.filter(account=account).live_on(on).filter(available_on__lte=on)
+    return sum(left.values_list("left", flat=True))
+
+
+@transaction.atomic
+def adjust(
+    account: LinkedAccount, points: int, on: dt.date, *, by: AbstractBaseUser | None = None, note: str = ""
+) -> Movement:
+    """A correction: positive adds available normal points, negative takes points in spending order."""
+    if points == 0:
+        raise ValidationError(_("An adjustment must change the balance."))
+    account = _locked(account)
+    if points > 0:
+        movement = _movement(account, Kind.ADJUST, points, on, by, note)
+        _new_lot(account, movement, LotKind.NORMAL, on, None)
+        return movement
+    lots = _usable(account, on)
+    have = sum(lot.spendable for lot in lots)
+    if have < -points:
+        raise _not_enough(account, -points, have, on, None)
+    movement = _movement(account, Kind.ADJUST, points, on, by, note)
+    _take(movement, lots, -points)
+    return movement
+
+
+def reconcile(
+    account: LinkedAccount, shown: int, on: dt.date, *, by: AbstractBaseUser | None = None
+) -> Movement | None:
+    """The member entered the balance the programme's own site shows; record the difference, if any."""
+    if shown < 0:
+        raise ValidationError(_("A balance cannot be negative."))
+    with transaction.atomic():
+        account = _locked(account)
+        have = available_points(account, on)
+        if shown == have:
+            return None
+        note = _("Reconciled: the programme shows %(shown)s, pointbook had %(have)s.") % {
+            "shown": f"{shown:,}",
+            "have": f"{have:,}",
+        }
+        return adjust(account, shown - have, on, by=by, note=note)
+
+
+@transaction.atomic
+def reverse(movement: Movement, on: dt.date, *, by: AbstractBaseUser | None = None, note: str = "") -> Movement:
+    """Undo a movement with a new one; the original stays in the ledger."""
+    account = _locked(movement.account)
+    movement = Movement.objects.select_for_update().get(pk=movement.pk)
+    if movement.kind == Kind.REVERSE:
+        raise ValidationError(_("A reversal cannot be reversed; record the correct movement instead."))
+    if movement.kind == Kind.EXPIRE:
+        raise ValidationError(_("Expired points are gone at the programme too; an expiry cannot be reversed."))
+    if Movement.objects.filter(reverses=movement).exists():
+        raise ValidationError(_("This movement has already been reversed."))
+    if on < movement.on:
+        raise ValidationError(_("A reversal cannot be dated before the movement it reverses."))
+    if movement.points > 0:
+        return _take_back(account, movement, on, by, note)
+    undo = _movement(account, Kind.REVERSE, -movement.points, on, by, note, reverses=movement)
+    given_back = []
+    for allocation in movement.allocations.select_related("lot").select_for_update():
+        lot = allocation.lot
+        lot.remaining += allocation.points
+        given_back.append(lot)
+        Allocation.objects.create(movement=undo, lot=lot, points=-allocation.points)
+    Lot.objects.bulk_update(given_back, ["remaining"])
+    return undo
+
+
+def _take_back(account: LinkedAccount, movement: Movement, on: dt.date, by, note: str) -> Movement:
+    lot = Lot.objects.select_for_update().get(earned_by=movement)
+    granted = lot.available_on is not None and lot.available_on <= on
+    # Voiding re-draws the expiry chain; movements dated later may have relied on it, so then the
+    # points are taken back like granted ones instead.
+    later = Movement.objects.filter(account=account, on__gt=on).exclude(kind=Kind.EARN).exists()
+    if not granted and lot.remaining == lot.points and not later:
+        undo = _movement(account, Kind.REVERSE, -lot.points, on, by, note, reverses=movement)
+        _take(undo, _with_spendable([lot], on), lot.points)
+        lot.void, lot.expires_on = True, None
+        lot.save(update_fields=["void", "expires_on"])
+        if lot.kind == LotKind.NORMAL and account.program.normal_expiry == Program.Expiry.ROLLING:
+            _rechain(account)
+        return undo
+    others = [other for other in _usable(account, on) if other.pk != lot.pk]
+    _with_spendable([lot], on)
+    have = lot.spendable + sum(other.spendable for other in others)
+    if have < lot.points:
+        raise ValidationError(
+            _(
+                "%(points)s points cannot be taken back: only %(have)s %(program)s points are left. "
+                "Record what the programme did as an adjustment."
+            )
+            % {"points": f"{lot.points:,}", "have": f"{have:,}", "program": account.program.name}
+        )
+    undo = _movement(account, Kind.REVERSE, -lot.points, on, by, note, reverses=movement)
+    _take(undo, [lot, *others], lot.points)
+    return undo
+
+
+def record_expiries(today: dt.date) -> int:
+    """Record an expire movement for points whose last day was before `today`; returns how many.
+
+    Balances leave expired points out by their date without this; it only writes the fact into the
+    ledger. Idempotent: a lot whose points are already recorded as expired has none left to expire.
+    """
+    due = (
+        Lot.objects.filter(remaining__gt=0, void=False, expires_on__lt=today)
+        .order_by("account_id", "expires_on", "pk")
+        .values_list("account_id", "expires_on", "pk")
+    )
+    recorded = 0
+    for (account_id, expires_on), group in groupby(due, key=lambda row: (row[0], row[1])):
+        lot_ids = [pk for _account, _day, pk in group]
+        with transaction.atomic():
+            account = _locked(LinkedAccount(pk=account_id))
+            lots = list(Lot.objects.select_for_update().filter(pk__in=lot_ids, remaining__gt=0, expires_on=expires_on))
+            points = sum(lot.remaining for lot in lots)
+            if not points:
+                continue
+            movement = _movement(account, Kind.EXPIRE, -points, expires_on + dt.timedelta(days=1), None)
+            for lot in lots:
+                lot.spendable = lot.remaining
+            _take(movement, lots, points)
+            recorded += points
+    return recorded
+
+
+def ledger_differences() -> list[tuple[int, int, int]]:
+    """Lots whose maintained `remaining` differs from a rebuild from the ledger: (lot, kept, rebuilt)."""
+    rebuilt = Lot.objects.annotate(taken=Sum("allocations__points")).values_list("pk", "remaining", "points", "taken")
+    return [
+        (pk, remaining, points - (taken or 0))
+        for pk, remaining, points, taken in rebuilt.iterator(chunk_size=5000)
+        if remaining != points - (taken or 0)
+    ]

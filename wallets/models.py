@@ -1,0 +1,276 @@
+"""Where a household's points live: linked accounts, the cards members hold, and the point ledger.
+
+The ledger is append-only. A `Movement` records every change of points (earn, spend, expire, adjust,
+reverse); points live in `Lot`s created by earn/adjust movements, and `Allocation`s say which lots a
+spend, expiry or reversal took points from (or gave them back to). `Lot.remaining` is maintained in the
+same transaction as the movement so balances read the live lots instead of summing all of history; it
+always equals `points - sum(allocations)` (`manage.py check_ledger` rebuilds and compares).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Member
+from households.scoping import HouseholdOwned, HouseholdQuerySet
+from programs.models import Addon, EarningRule, LotKind, PaymentMethod, Program
+
+
+class LinkedAccount(HouseholdOwned):
+    """A member's account in a point programme (楽天会員, dアカウント, Amazon, リクルートID, …).
+
+    `amazon_link` / `amazon_auto_use` describe the partner link on Amazon (RULES.md §3): with
+    「いつものお支払いにポイントを利用する」 on, Amazon spends all of this programme's points on every order.
+    """
+
+    household_lookup = "member__household"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("member"))
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("point programme")
+    )
+    label = models.CharField(_("label"), max_length=100, blank=True, help_text=_("e.g. the last digits of the ID."))
+    amazon_link = models.BooleanField(_("linked on Amazon"), default=False)
+    amazon_auto_use = models.BooleanField(
+        _("「いつものお支払いにポイントを利用する」 is on"),
+        default=False,
+        help_text=_("Amazon then spends all of these points on every order."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("linked account")
+        verbose_name_plural = _("linked accounts")
+        ordering = ["member_id", "program__slug"]
+        constraints = [
+            # One account per programme and member: balances and spending are per account.
+            models.UniqueConstraint(fields=["member", "program"], name="one_account_per_member_and_program"),
+            # Auto-use is a setting of the Amazon link; without a link it cannot be on.
+            models.CheckConstraint(
+                condition=Q(amazon_auto_use=False) | Q(amazon_link=True), name="auto_use_needs_amazon_link"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.program}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.amazon_auto_use and not self.amazon_link:
+            raise ValidationError({"amazon_auto_use": _("Auto-use is a setting of the Amazon link; link first.")})
+
+
+class HeldCard(HouseholdOwned):
+    """A card or payment method a member holds, with the add-ons they joined (MR Plus)."""
+
+    household_lookup = "member__household"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="cards", verbose_name=_("member"))
+    method = models.ForeignKey(
+        PaymentMethod, on_delete=models.PROTECT, related_name="holders", verbose_name=_("card or payment method")
+    )
+    addons = models.ManyToManyField(Addon, blank=True, related_name="holders", verbose_name=_("add-ons"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("card held")
+        verbose_name_plural = _("cards held")
+        ordering = ["member_id", "method__slug"]
+        constraints = [models.UniqueConstraint(fields=["member", "method"], name="one_card_of_a_kind_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.method}"
+
+
+class CampaignEntry(HouseholdOwned):
+    """A member entered a campaign (エントリー); `status` picks the campaign's tier (first-use / returning)."""
+
+    household_lookup = "member__household"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="entries", verbose_name=_("member"))
+    rule = models.ForeignKey(EarningRule, on_delete=models.PROTECT, related_name="entries", verbose_name=_("campaign"))
+    status = models.CharField(_("member status"), max_length=30, blank=True)
+    entered_on = models.DateField(_("entered on"))
+
+    class Meta:
+        verbose_name = _("campaign entry")
+        verbose_name_plural = _("campaign entries")
+        constraints = [models.UniqueConstraint(fields=["member", "rule"], name="one_entry_per_member_and_campaign")]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.rule}"
+
+
+class CycleBonus(HouseholdOwned):
+    """The member's own bonus % for one cycle of a programme such as dポイントスーパー還元: RULES.md §4 lacks
+    the per-condition table, so the member enters what the programme's site shows."""
+
+    household_lookup = "member__household"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="cycle_bonuses", verbose_name=_("member"))
+    rule = models.ForeignKey(EarningRule, on_delete=models.PROTECT, related_name="cycle_bonuses")
+    cycle_start = models.DateField(_("cycle starts on"))
+    percent = models.DecimalField(_("bonus %"), max_digits=4, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("cycle bonus")
+        verbose_name_plural = _("cycle bonuses")
+        ordering = ["-cycle_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "rule", "cycle_start"], name="one_bonus_per_member_and_cycle"),
+            models.CheckConstraint(condition=Q(percent__gte=0) & Q(percent__lte=100), name="bonus_percent_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.cycle_start} · {self.percent}%"
+
+
+class MovementQuerySet(HouseholdQuerySet):
+    def on_or_before(self, day: dt.date) -> MovementQuerySet:
+        return self.filter(on__lte=day)
+
+
+class Movement(HouseholdOwned):
+    """One change of points in one account. Never edited or deleted: a mistake is a `REVERSE` movement."""
+
+    household_lookup = "account__member__household"
+
+    class Kind(models.TextChoices):
+        EARN = "earn", _("earn")
+        SPEND = "spend", _("spend")
+        EXPIRE = "expire", _("expire")
+        ADJUST = "adjust", _("adjust")
+        REVERSE = "reverse", _("reverse")
+
+    account = models.ForeignKey(LinkedAccount, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    points = models.IntegerField(_("points"), help_text=_("Positive adds to the balance, negative takes from it."))
+    on = models.DateField(_("date"))
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by", verbose_name=_("reverses")
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    reason = models.TextField(_("why"), blank=True, help_text=_("The rules that decided an earning."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = MovementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("movement")
+        verbose_name_plural = _("movements")
+        ordering = ["on", "id"]
+        indexes = [models.Index(fields=["account", "on"], name="movement_account_day")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(points=0), name="movement_moves_points"),
+            # Only a reversal points at another movement, and a reversal always does.
+            models.CheckConstraint(
+                condition=Q(kind="reverse", reverses__isnull=False) | (~Q(kind="reverse") & Q(reverses__isnull=True)),
+                name="reversal_names_its_movement",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.get_kind_display()} {self.points:+d}"
+
+
+class LotQuerySet(HouseholdQuerySet):
+    def live_on(self, day: dt.date) -> LotQuerySet:
+        """Lots that may hold points on `day`, each annotated with `left` = its points on that day.
+
+        Reads only lots with points left now (or taken by movements dated after `day`), so a date near
+        today touches the live lots, not all of history (the partial index `lot_live` serves it).
+        """
+        taken_later = Allocation.objects.filter(lot=OuterRef("pk"), movement__on__gt=day)
+        return (
+            self.filter(Q(remaining__gt=0) | Exists(taken_later), earned_on__lte=day)
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day))
+            .annotate(
+                left=F("points") - Coalesce(Sum("allocations__points", filter=Q(allocations__movement__on__lte=day)), 0)
+            )
+            .filter(left__gt=0)
+        )
+
+    def usable_on(self, day: dt.date) -> LotQuerySet:
+        """Lots whose points can be spent on `day`: available, not expired, points left now."""
+        return self.filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=day),
+            remaining__gt=0,
+            available_on__lte=day,
+            void=False,
+        )
+
+
+class Lot(HouseholdOwned):
+    """Points from one earn or adjust movement, with their kind and dates.
+
+    Pending from `earned_on` until `available_on` (empty while it depends on an event such as the
+    shipment of an Amazon order); usable until `expires_on` inclusive (empty: never expires). For a
+    programme whose normal points expire together (楽天), `expires_on` of its normal lots is the end of
+    their chain of grants and is moved on by every new grant (`wallets.ledger`).
+    """
+
+    household_lookup = "account__member__household"
+
+    account = models.ForeignKey(LinkedAccount, on_delete=models.PROTECT, related_name="lots")
+    earned_by = models.OneToOneField(Movement, on_delete=models.PROTECT, related_name="lot")
+    kind = models.CharField(_("kind"), max_length=20, choices=LotKind, default=LotKind.NORMAL)
+    points = models.PositiveIntegerField(_("points"))
+    remaining = models.PositiveIntegerField(_("points left"))
+    earned_on = models.DateField(_("earned on"))
+    available_on = models.DateField(_("available on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    # A lot whose earning was reversed before it was ever granted: it never existed for expiry chains.
+    void = models.BooleanField(default=False)
+
+    objects = LotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("point lot")
+        verbose_name_plural = _("point lots")
+        ordering = ["earned_on", "id"]
+        indexes = [
+            # Balances and spending read only lots with points left: keep that set small to scan.
+            models.Index(fields=["account", "expires_on"], condition=Q(remaining__gt=0), name="lot_live"),
+            # Expiry chains (楽天) look up an account's normal grants by date.
+            models.Index(fields=["account", "kind", "available_on"], name="lot_grants"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(remaining__lte=F("points")), name="lot_remaining_within_points"),
+            models.CheckConstraint(condition=Q(points__gt=0), name="lot_has_points"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} · {self.points} ({self.get_kind_display()})"
+
+    def state_on(self, day: dt.date) -> str:
+        if self.void:
+            return "void"
+        if self.expires_on is not None and day > self.expires_on:
+            return "expired"
+        if self.available_on is None or day < self.available_on:
+            return "pending"
+        return "available" if self.remaining else "spent"
+
+
+class Allocation(models.Model):
+    """Points a movement took from a lot (positive) or gave back to it (negative, a reversed spend)."""
+
+    movement = models.ForeignKey(Movement, on_delete=models.PROTECT, related_name="allocations")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="allocations")
+    points = models.IntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(points=0), name="allocation_moves_points")]
+
+    def __str__(self) -> str:
+        return f"{self.movement_id} → lot {self.lot_id}: {self.points:+d}"
