@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "households",
     "programs",
     "wallets",
+    "transactions",
 ]
 
 MIDDLEWARE = [

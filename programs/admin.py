@@ -34,6 +34,7 @@ from .models import (
     MerchantAlias,
     MerchantTreatment,
     PaymentMethod,
+    PointUseRule,
     Program,
     SpendCap,
 )
@@ -409,3 +410,10 @@ class CatalogChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(PointUseRule)
+class PointUseRuleAdmin(admin.ModelAdmin):
+    list_display = ["program", "note", "valid_from", "valid_to"]
+    list_filter = ["program"]
+    filter_horizontal = ["merchants"]

@@ -89,6 +89,9 @@ class Earning:
     reasons: tuple[str, ...]
     list_date: dt.date | None = None
     cap_left_yen: int | None = None  # what is left of an annual cap after this payment
+    # What this payment uses of limits that span payments, for the next payment's Context:
+    # ("cap", spend cap id, yen), ("cycle", rule slug, yen), ("period", rule slug, points).
+    uses: tuple[tuple[str, int | str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,7 @@ def card_earning(
 
     amount = payment.amount
     cap_left = None
+    uses = []
     for cap in _caps_for(method, merchant, payment.date, catalog):
         spent = context.cap_spent_yen.get(cap.id, 0)
         room = max(cap.cap_yen - spent, 0)
@@ -266,13 +270,16 @@ def card_earning(
                 % {"cap": cap.name, "room": f"{room:,}", "cap_yen": f"{cap.cap_yen:,}"}
             )
         amount = min(amount, room)
+        uses.append(("cap", cap.id, amount))
         cap_left = room - amount if cap_left is None else min(cap_left, room - amount)
         reasons.append(_("%(left)s yen of the annual cap is left after this payment.") % {"left": f"{cap_left:,}"})
     points = rate.points_for(amount)
-    return _card_result(method, points, treatment, reasons, payment, kind=kind, base=base, cap_left=cap_left)
+    return _card_result(
+        method, points, treatment, reasons, payment, kind=kind, base=base, cap_left=cap_left, uses=tuple(uses)
+    )
 
 
-def _card_result(method, points, treatment, reasons, payment, kind=None, base=None, cap_left=None) -> Earning:
+def _card_result(method, points, treatment, reasons, payment, kind=None, base=None, cap_left=None, uses=()) -> Earning:
     available = payment.date + dt.timedelta(days=base.available_after_days) if base else payment.date
     return Earning(
         program=method.program,
@@ -286,6 +293,7 @@ def _card_result(method, points, treatment, reasons, payment, kind=None, base=No
         reasons=tuple(reasons),
         list_date=treatment.list_date if treatment else None,
         cap_left_yen=cap_left,
+        uses=uses,
     )
 
 
@@ -417,6 +425,7 @@ def rule_earning(rule: RuleInfo, payment: Payment, catalog: Catalog, context: Co
             _("%(rule)s: %(basis)s is below the minimum of %(min)s yen.")
             % {"rule": rule.name, "basis": basis_text, "min": f"{rule.min_amount_yen:,}"},
         )
+    uses = []
     if rule.cap_yen_per_cycle is not None:
         room = max(rule.cap_yen_per_cycle - context.cycle_spent_yen.get(rule.slug, 0), 0)
         if amount > room:
@@ -425,6 +434,7 @@ def rule_earning(rule: RuleInfo, payment: Payment, catalog: Catalog, context: Co
                 % {"room": f"{room:,}", "cap": f"{rule.cap_yen_per_cycle:,}"}
             )
         amount = min(amount, room)
+        uses.append(("cycle", rule.slug, amount))
     points = rate.points_for(amount)
     reasons.append(
         (_("Rate %(rate)s%% (%(note)s).") if rate_note else _("Rate %(rate)s%%."))
@@ -441,6 +451,7 @@ def rule_earning(rule: RuleInfo, payment: Payment, catalog: Catalog, context: Co
                 % {"room": room, "cap": rule.cap_points_per_period}
             )
         points = min(points, room)
+        uses.append(("period", rule.slug, points))
 
     granted = grant_date(rule, payment)
     if rule.grant_timing == GrantTiming.AT_SHIPMENT:
@@ -472,6 +483,7 @@ def rule_earning(rule: RuleInfo, payment: Payment, catalog: Catalog, context: Co
         available_on=granted,
         expires_on=expires,
         reasons=tuple(reasons),
+        uses=tuple(uses),
     )
 
 

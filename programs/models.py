@@ -432,6 +432,35 @@ class CampaignTier(models.Model):
         return self.label
 
 
+class PointUseRule(DatedRule):
+    """Where a programme's points cannot pay, or which of its points can (RULES.md §3: on Amazon dポイント
+    cannot pay pre-orders, digital content, 定期おトク便 or the Prime fee; only normal リクルートポイント)."""
+
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="use_rules", verbose_name=_("programme")
+    )
+    merchants = models.ManyToManyField(
+        Merchant,
+        blank=True,
+        related_name="point_use_rules",
+        verbose_name=_("merchants"),
+        help_text=_("Empty = anywhere."),
+    )
+    refused_item_flags = models.JSONField(
+        _("items the points cannot pay"), default=list, blank=True, help_text=_("Item flags, e.g. pre_order, kindle.")
+    )
+    usable_kinds = models.JSONField(
+        _("usable point kinds"), default=list, blank=True, help_text=_("Empty = every kind.")
+    )
+
+    class Meta:
+        verbose_name = _("point use rule")
+        verbose_name_plural = _("point use rules")
+
+    def __str__(self) -> str:
+        return f"{self.program} · {self.note[:40]}"
+
+
 class CatalogVersion(models.Model):
     """One row whose token changes with every catalog edit, so in-memory snapshots (programs/catalog.py)
     in every worker know they are stale. A random token, not a counter: a rolled-back edit can never

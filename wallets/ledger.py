@@ -270,10 +270,20 @@ def spend(
     return movement
 
 
-def available_points(account: LinkedAccount, on: dt.date) -> int:
-    """Points the account can spend on `on` (available, not expired)."""
+def available_points(account: LinkedAccount, on: dt.date, kinds: Iterable[str] | None = None) -> int:
+    """Points the account can spend on `on` (available, not expired), of the given kinds if any."""
     left = Lot.objects.filter(account=account).live_on(on).filter(available_on__lte=on)
+    if kinds is not None:
+        left = left.filter(kind__in=list(kinds))
     return sum(left.values_list("left", flat=True))
+
+
+def check_available(account: LinkedAccount, points: int, on: dt.date, kinds: Iterable[str] | None = None) -> None:
+    """Refuse, as `spend` would, if `points` are not available on `on` (a spend that happens later)."""
+    kinds = list(kinds) if kinds is not None else None
+    have = available_points(account, on, kinds)
+    if have < points:
+        raise _not_enough(account, points, have, on, kinds)
 
 
 @transaction.atomic

@@ -1,0 +1,442 @@
+"""From a purchase to the ledger: the engine's earnings become earn movements, points spent a spend.
+
+Service functions (one transaction each; a `ValidationError` a user can read changes nothing):
+`log_purchase`, `revise`, `cancel`, `ship`, and `preview` for the form's live preview, which posts
+nothing. The engine's context — cards' add-ons, links, entries, the member's スーパー還元 bonus %,
+and what earlier purchases already used of annual / cycle / period caps — is read here, so the
+engine itself stays plain Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.models import Member
+from programs.catalog import Catalog, get_catalog
+from programs.engine import Context, Coupon, Item, Payment, Result, apply_coupons, cycle_start, earn
+from programs.models import EarningRule, PointUseRule
+from wallets import ledger
+from wallets.models import CampaignEntry, CycleBonus, HeldCard, LinkedAccount, Lot
+
+from .models import OrderItem, Posting, Purchase, Revision, Use
+
+DATE = "%Y-%m-%d"
+
+
+@dataclass
+class Facts:
+    """What the family enters for one purchase (the form and the CSV import both produce this)."""
+
+    member: Member
+    day: dt.date
+    merchant_name: str
+    amount: int
+    method: str
+    channel: str = "store"
+    amount_excl_tax: int | None = None
+    tax_rate_percent: int = 10
+    funding: str = ""
+    coupons: tuple[Coupon, ...] = ()
+    points_spent: int = 0
+    points_account: LinkedAccount | None = None
+    items: tuple[Item, ...] = ()
+    shipped_on: tuple[dt.date | None, ...] = ()  # per item
+    expected_ship_on: dt.date | None = None
+    note: str = ""
+
+
+def payment_for(facts: Facts) -> Payment:
+    shipped = facts.shipped_on
+    every_item_shipped = bool(facts.items) and len(shipped) == len(facts.items) and all(shipped)
+    return Payment(
+        date=facts.day,
+        merchant=facts.merchant_name,
+        amount=facts.amount,
+        method=facts.method,
+        channel=facts.channel,
+        amount_excl_tax=facts.amount_excl_tax,
+        tax_rate_percent=facts.tax_rate_percent,
+        coupons=facts.coupons,
+        points_spent=facts.points_spent,
+        funding=facts.funding or None,
+        items=facts.items,
+        shipped_on=max(shipped) if every_item_shipped else None,
+    )
+
+
+def _period_start(kind: str, key: str, day: dt.date, catalog: Catalog) -> dt.date | None:
+    if kind == "cap":
+        return dt.date(day.year, 1, 1)  # annual caps run per calendar year (国税: RULES.md §1)
+    rule = next((r for r in catalog.rules if r.slug == key), None)
+    if rule is None:
+        return None
+    if kind == "cycle":
+        return cycle_start(day, rule.cycle_start_day or 1)
+    return rule.valid_from
+
+
+def context_for(facts: Facts, catalog: Catalog, exclude: Purchase | None = None) -> Context:
+    member = facts.member
+    merchant = catalog.merchant_named(facts.merchant_name)
+    on_amazon = merchant is not None and merchant.name == "Amazon"
+    accounts = list(LinkedAccount.objects.filter(member=member).select_related("program"))
+    # On Amazon a partner programme earns only when it is linked to the Amazon account (RULES.md §3).
+    linked = {a.program.slug for a in accounts if a.amazon_link or not on_amazon}
+    addons = {
+        card.method.slug: {addon.slug for addon in card.addons.all()}
+        for card in HeldCard.objects.filter(member=member).select_related("method").prefetch_related("addons")
+    }
+    entries = dict(CampaignEntry.objects.filter(member=member).values_list("rule__slug", "status"))
+    bonus = None
+    for rule in catalog.rules:
+        if rule.rate_source == EarningRule.RateSource.MEMBER_PERCENT and rule.valid_on(facts.day):
+            found = CycleBonus.objects.filter(
+                member=member, rule__slug=rule.slug, cycle_start=cycle_start(facts.day, rule.cycle_start_day or 1)
+            ).first()
+            bonus = found.percent if found else bonus
+    context = Context(addons=addons, linked_programs=linked, entries=entries, bonus_percent=bonus)
+
+    starts = {("cap", str(cap.id)): dt.date(facts.day.year, 1, 1) for cap in catalog.caps}
+    for rule in catalog.rules:
+        if rule.cap_yen_per_cycle is not None:
+            starts[("cycle", rule.slug)] = _period_start("cycle", rule.slug, facts.day, catalog)
+        if rule.cap_points_per_period is not None:
+            starts[("period", rule.slug)] = rule.valid_from
+    uses = Use.objects.filter(member=member, period_start__in=set(starts.values()), purchase__cancelled_on=None)
+    if exclude is not None:
+        uses = uses.exclude(purchase=exclude)
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for kind, key, start, amount in uses.values_list("kind", "key", "period_start", "amount"):
+        if starts.get((kind, key)) == start:
+            totals[(kind, key)] += amount
+    for (kind, key), amount in totals.items():
+        if kind == "cap":
+            context.cap_spent_yen[int(key)] = amount
+        elif kind == "cycle":
+            context.cycle_spent_yen[key] = amount
+        else:
+            context.period_points[key] = amount
+    return context
+
+
+def preview(facts: Facts, exclude: Purchase | None = None) -> Result:
+    """What the purchase would earn, posting nothing (the form's live preview)."""
+    catalog = get_catalog()
+    return earn(payment_for(facts), catalog, context_for(facts, catalog, exclude))
+
+
+def refused_use(facts: Facts, catalog: Catalog) -> tuple[str, list[str] | None]:
+    """Check the points spent against the programme's use rules; returns (rule note, usable kinds)."""
+    account = facts.points_account
+    if not facts.points_spent:
+        return "", None
+    if account is None:
+        raise ValidationError(_("Choose the account the points come from."))
+    if account.member_id != facts.member.pk:
+        raise ValidationError(_("Points can only be spent from the member's own account."))
+    merchant = catalog.merchant_named(facts.merchant_name)
+    rules = PointUseRule.objects.valid_on(facts.day).filter(program=account.program)
+    rules = rules.filter(Q(merchants__isnull=True) | Q(merchants__id=merchant.id if merchant else None)).distinct()
+    kinds, notes = None, []
+    flags = {flag for item in facts.items for flag in item.flags}
+    for rule in rules:
+        refused = flags & set(rule.refused_item_flags)
+        if refused:
+            raise ValidationError(
+                _("%(program)s points cannot pay for this order (%(items)s): %(rule)s")
+                % {"program": account.program.name, "items": ", ".join(sorted(refused)), "rule": rule.note}
+            )
+        if rule.usable_kinds:
+            kinds = list(rule.usable_kinds)
+            notes.append(rule.note)
+    return " ".join(notes), kinds
+
+
+def facts_of(purchase: Purchase) -> Facts:
+    items = list(purchase.items.all())
+    return Facts(
+        member=purchase.member,
+        day=purchase.day,
+        merchant_name=purchase.merchant_name,
+        amount=purchase.amount,
+        method=purchase.method.slug,
+        channel=purchase.channel,
+        amount_excl_tax=purchase.amount_excl_tax,
+        tax_rate_percent=purchase.tax_rate_percent,
+        funding=purchase.funding,
+        coupons=tuple(
+            Coupon(c["kind"], c["value"], dt.date.fromisoformat(c["expires_on"]) if c.get("expires_on") else None)
+            for c in purchase.coupons
+        ),
+        points_spent=purchase.points_spent,
+        points_account=purchase.points_account,
+        items=tuple(Item(i.price, frozenset(i.flags), i.name) for i in items),
+        shipped_on=tuple(i.shipped_on for i in items),
+        expected_ship_on=purchase.expected_ship_on,
+        note=purchase.note,
+    )
+
+
+def _facts_json(facts: Facts) -> dict:
+    return {
+        "member": facts.member.name,
+        "day": facts.day.strftime(DATE),
+        "merchant": facts.merchant_name,
+        "amount": facts.amount,
+        "amount_excl_tax": facts.amount_excl_tax,
+        "method": facts.method,
+        "channel": facts.channel,
+        "funding": facts.funding,
+        "coupons": [_coupon_json(c) for c in facts.coupons],
+        "points_spent": facts.points_spent,
+        "points_account": facts.points_account.program.slug if facts.points_account else None,
+        "items": [
+            {"name": i.name, "price": i.price, "flags": sorted(i.flags), "shipped_on": s and s.strftime(DATE)}
+            for i, s in zip(facts.items, facts.shipped_on or (None,) * len(facts.items), strict=False)
+        ],
+    }
+
+
+def _coupon_json(coupon: Coupon) -> dict:
+    return {
+        "kind": coupon.kind,
+        "value": coupon.value,
+        "expires_on": coupon.expires_on.strftime(DATE) if coupon.expires_on else None,
+    }
+
+
+def _write(purchase: Purchase, facts: Facts) -> None:
+    catalog = get_catalog()
+    found = catalog.merchant_named(facts.merchant_name)
+    purchase.member = facts.member
+    purchase.household_id = facts.member.household_id
+    purchase.day = facts.day
+    purchase.merchant_name = facts.merchant_name
+    purchase.merchant_id = found.id if found else None
+    purchase.amount = facts.amount
+    purchase.amount_excl_tax = facts.amount_excl_tax
+    purchase.tax_rate_percent = facts.tax_rate_percent
+    purchase.method = catalog_method(facts.method)
+    purchase.channel = facts.channel
+    purchase.funding = facts.funding
+    purchase.coupons = [_coupon_json(c) for c in facts.coupons]
+    purchase.points_spent = facts.points_spent
+    purchase.points_account = facts.points_account
+    purchase.expected_ship_on = facts.expected_ship_on
+    purchase.note = facts.note
+    purchase.save()
+    purchase.items.all().delete()
+    OrderItem.objects.bulk_create(
+        OrderItem(purchase=purchase, name=i.name, price=i.price, flags=sorted(i.flags), shipped_on=s)
+        for i, s in zip(facts.items, facts.shipped_on or (None,) * len(facts.items), strict=False)
+    )
+
+
+def catalog_method(slug: str):
+    from programs.models import PaymentMethod
+
+    try:
+        return PaymentMethod.objects.get(slug=slug)
+    except PaymentMethod.DoesNotExist:
+        raise ValidationError(_("Unknown card or payment method “%(slug)s”.") % {"slug": slug}) from None
+
+
+def _post(purchase: Purchase, facts: Facts, revision: Revision, by: AbstractBaseUser | None) -> Result:
+    catalog = get_catalog()
+    if facts.amount <= 0:
+        raise ValidationError(_("The amount must be a positive number of yen."))
+    if facts.points_spent > facts.amount:
+        raise ValidationError(_("More points than the amount cannot be spent on a purchase."))
+    note, kinds = refused_use(facts, catalog)
+    result = earn(payment_for(facts), catalog, context_for(facts, catalog, exclude=purchase))
+    label = str(purchase)
+    shipped = payment_for(facts).shipped_on
+    postings = []
+    # Amazon deducts partner points at shipment, not at order (RULES.md §3).
+    if facts.points_spent and (not facts.items or shipped):
+        try:
+            movement = ledger.spend(
+                facts.points_account, facts.points_spent, shipped or facts.day, by=by, only_kinds=kinds, note=label
+            )
+        except ValidationError as refused:
+            raise ValidationError([*refused.messages, note] if note else refused.messages) from None
+        postings.append(Posting(purchase=purchase, revision=revision, movement=movement, source="spend"))
+    elif facts.points_spent:
+        try:
+            ledger.check_available(facts.points_account, facts.points_spent, facts.day, kinds)
+        except ValidationError as refused:
+            raise ValidationError([*refused.messages, note] if note else refused.messages) from None
+    accounts = {a.program.slug: a for a in LinkedAccount.objects.filter(member=facts.member).select_related("program")}
+    for earning in result.earnings:
+        if earning.points <= 0:
+            continue
+        account = accounts.get(earning.program)
+        if account is None:
+            account = LinkedAccount.objects.create(member=facts.member, program_id=catalog_program_id(earning.program))
+            accounts[earning.program] = account
+        on = earning.pending_from or facts.day
+        movement = ledger.earn(
+            account,
+            earning.points,
+            on,
+            available_on=earning.available_on,
+            kind=earning.kind,
+            expires_on=earning.expires_on,
+            by=by,
+            note=label,
+            reason=" ".join(earning.reasons),
+        )
+        postings.append(Posting(purchase=purchase, revision=revision, movement=movement, source=earning.source))
+    Posting.objects.bulk_create(postings)
+    Use.objects.filter(purchase=purchase).delete()
+    Use.objects.bulk_create(
+        Use(
+            purchase=purchase,
+            member=facts.member,
+            kind=kind,
+            key=str(key),
+            period_start=_period_start(kind, str(key), facts.day, catalog),
+            amount=amount,
+        )
+        for earning in result.earnings
+        for kind, key, amount in earning.uses
+        if amount
+    )
+    revision.explanation = explain(result)
+    revision.save(update_fields=["explanation"])
+    return result
+
+
+def catalog_program_id(slug: str) -> int:
+    from programs.models import Program
+
+    return Program.objects.only("pk").get(slug=slug).pk
+
+
+def explain(result: Result) -> list[dict]:
+    return [
+        {
+            "program": e.program,
+            "points": e.points,
+            "kind": str(e.kind),
+            "source": e.source,
+            "treatment": e.treatment,
+            "available_on": e.available_on and e.available_on.strftime(DATE),
+            "expires_on": e.expires_on and e.expires_on.strftime(DATE),
+            "reasons": list(e.reasons),
+        }
+        for e in result.earnings
+    ] + [{"source": r.source, "points": 0, "reasons": [r.reason]} for r in result.not_earned]
+
+
+def _reverse_postings(purchase: Purchase, on: dt.date, by: AbstractBaseUser | None) -> None:
+    live = list(purchase.postings.filter(reversed=False).select_related("movement").order_by("-movement__points"))
+    # Give spent points back before taking earned ones, so a refund never runs short on its own points.
+    live.sort(key=lambda p: p.movement.points > 0)
+    for posting in live:
+        ledger.reverse(posting.movement, max(on, posting.movement.on), by=by, note=str(purchase))
+    purchase.postings.filter(pk__in=[p.pk for p in live]).update(reversed=True)
+
+
+@transaction.atomic
+def log_purchase(facts: Facts, *, by: AbstractBaseUser | None = None, import_key: str = "") -> Purchase:
+    purchase = Purchase(import_key=import_key, created_by=by if by and by.is_authenticated else None)
+    _write(purchase, facts)
+    revision = Revision.objects.create(
+        purchase=purchase, action=Revision.Action.CREATED, facts=_facts_json(facts), created_by=_user(by)
+    )
+    _post(purchase, facts, revision, by)
+    return purchase
+
+
+@transaction.atomic
+def revise(purchase: Purchase, facts: Facts, *, by: AbstractBaseUser | None = None, on: dt.date | None = None):
+    """Edit a purchase: its movements are reversed and the new facts posted; the old ones stay."""
+    purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    if purchase.cancelled_on:
+        raise ValidationError(_("A cancelled purchase cannot be edited."))
+    _reverse_postings(purchase, on or timezone.localdate(), by)
+    _write(purchase, facts)
+    revision = Revision.objects.create(
+        purchase=purchase, action=Revision.Action.EDITED, facts=_facts_json(facts), created_by=_user(by)
+    )
+    _post(purchase, facts, revision, by)
+    return purchase
+
+
+@transaction.atomic
+def cancel(purchase: Purchase, *, by: AbstractBaseUser | None = None, on: dt.date | None = None) -> int:
+    """Cancel: every movement is reversed. Returns the yen refunded — the amount after coupons (楽天:
+    a refund after cancellation returns the post-coupon amount, RULES.md §2)."""
+    purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    if purchase.cancelled_on:
+        raise ValidationError(_("This purchase is already cancelled."))
+    day = on or timezone.localdate()
+    _reverse_postings(purchase, day, by)
+    facts = facts_of(purchase)
+    purchase.cancelled_on = day
+    purchase.save(update_fields=["cancelled_on"])
+    Use.objects.filter(purchase=purchase).delete()
+    Revision.objects.create(
+        purchase=purchase, action=Revision.Action.CANCELLED, facts=_facts_json(facts), created_by=_user(by)
+    )
+    return refund_yen(purchase)
+
+
+def refund_yen(purchase: Purchase) -> int:
+    return purchase.amount - apply_coupons(purchase.amount, facts_of(purchase).coupons)
+
+
+@transaction.atomic
+def ship(purchase: Purchase, day: dt.date, *, items=None, by: AbstractBaseUser | None = None) -> Purchase:
+    """Items of an order shipped on `day`. When every item has, the points spent are deducted and the
+    points earned at shipment become available — by reposting the order with its shipment date."""
+    purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
+    if purchase.cancelled_on:
+        raise ValidationError(_("A cancelled order does not ship."))
+    waiting = purchase.items.filter(shipped_on__isnull=True)
+    if items is not None:
+        waiting = waiting.filter(pk__in=[i.pk for i in items])
+    if day < purchase.day:
+        raise ValidationError(_("An order cannot ship before it was placed."))
+    waiting.update(shipped_on=day)
+    if purchase.items.filter(shipped_on__isnull=True).exists():
+        return purchase
+    facts = facts_of(purchase)
+    spent_late = facts.points_spent and not purchase.postings.filter(source="spend").exists()
+    at_shipment = Lot.objects.filter(
+        earned_by__posting__purchase=purchase, earned_by__posting__reversed=False, available_on__isnull=True
+    )
+    for lot in at_shipment:
+        ledger.make_available(lot, day)
+    if spent_late:
+        _spend_at_shipment(purchase, facts, day, by)
+    Revision.objects.create(
+        purchase=purchase, action=Revision.Action.SHIPPED, facts=_facts_json(facts), created_by=_user(by)
+    )
+    return purchase
+
+
+def _spend_at_shipment(purchase: Purchase, facts: Facts, day: dt.date, by) -> None:
+    """Points that expired before the order shipped are not used; the card pays the rest (RULES.md §3)."""
+    _note, kinds = refused_use(facts, get_catalog())
+    usable = ledger.available_points(facts.points_account, day)
+    points = min(facts.points_spent, usable)
+    if points <= 0:
+        return
+    movement = ledger.spend(facts.points_account, points, day, by=by, only_kinds=kinds, note=str(purchase))
+    revision = purchase.revisions.last()
+    Posting.objects.create(purchase=purchase, revision=revision, movement=movement, source="spend")
+
+
+def _user(by):
+    return by if by is not None and by.is_authenticated else None
