@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/signup/", household_views.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("purchases/", include("transactions.urls")),
     path("", include("households.urls")),
 ]

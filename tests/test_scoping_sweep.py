@@ -14,9 +14,21 @@ from households.models import Invite
 OTHER_HOUSEHOLDS_OBJECTS = {
     "member_id": lambda cast: cast.dave,
     "invite_id": lambda cast: Invite.issue(household=cast.suzuki, role="member", created_by=cast.dave.user)[0],
+    "purchase_id": lambda cast: _suzuki_purchase(cast),
 }
 # Arguments that are not ids of household rows.
 NOT_SCOPED = {"token"}
+
+
+def _suzuki_purchase(cast):
+    import datetime as dt
+
+    from transactions import posting
+
+    facts = posting.Facts(
+        member=cast.dave, day=dt.date(2026, 6, 1), merchant_name="東京ガス", amount=5000, method="jcb"
+    )
+    return posting.log_purchase(facts)
 
 
 def walk(resolver: URLResolver, prefix: str = ""):

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -327,10 +327,19 @@ def _existing_keys(household: Household) -> set[str]:
     return set(household.scoped(Purchase).exclude(import_key="").values_list("import_key", flat=True))
 
 
-def apply(
-    household: Household, source: Iterable[bytes], *, by=None, progress: Callable[[int], None] | None = None
-) -> Checked:
+def apply(household: Household, source: Iterable[bytes], *, by=None) -> Checked:
     """Post every new row, or none: raises ImportRefused with every mistake and its line."""
+    steps = apply_steps(household, source, by=by)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def apply_steps(household: Household, source: Iterable[bytes], *, by=None) -> Generator[int, None, Checked]:
+    """`apply`, yielding the number of rows posted every 500 rows (the web page shows the progress).
+    Closing the generator half-way (the browser went away) rolls everything back."""
     checked = check(household, source, sample=0)
     if checked.errors:
         raise ImportRefused(checked.errors)
@@ -346,12 +355,11 @@ def apply(
                 if row.cancelled_on:
                     posting.cancel(purchase, by=by, on=row.cancelled_on)
             except ValidationError as refused:
-                transaction.set_rollback(True)
                 raise ImportRefused([(line, message) for message in refused.messages]) from None
             existing.add(row.key)
             done += 1
-            if progress and done % 500 == 0:
-                progress(done)
+            if done % 500 == 0:
+                yield done
     return checked
 
 

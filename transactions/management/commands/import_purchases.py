@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from households.lookup import household_named
-from transactions.csv_io import FileSource, ImportRefused, apply
+from transactions.csv_io import FileSource, ImportRefused, apply_steps
 
 
 class Command(BaseCommand):
@@ -13,8 +13,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, household: str, file: str, **options) -> None:
         found = household_named(household)
+        steps = apply_steps(found, FileSource(file))
         try:
-            checked = apply(found, FileSource(file), progress=lambda n: self.stderr.write(f"{n:,} rows…"))
+            while True:
+                try:
+                    self.stderr.write(f"{next(steps):,} rows…")
+                except StopIteration as finished:
+                    checked = finished.value
+                    break
         except FileNotFoundError:
             raise CommandError(f"No such file: {file}", returncode=2) from None
         except ImportRefused as refused:
