@@ -256,3 +256,34 @@ def test_partner_points_are_deducted_at_shipment_not_at_order(alice):
     posting.ship(order, D(2026, 6, 4))
     assert points(alice, "dpoint", D(2026, 6, 4)) == 600
     assert Revision.objects.filter(purchase=order, action="shipped").exists()
+
+
+def test_an_order_whose_points_expire_before_shipment_is_flagged(alice):
+    from programs.models import LotKind
+    from transactions.risks import auto_use_accounts, orders_at_risk
+    from wallets import ledger
+
+    account = LinkedAccount.objects.get(member=alice, program__slug="dpoint")
+    ledger.earn(
+        account, 500, D(2026, 5, 1), available_on=D(2026, 5, 1), kind=LotKind.PERIOD_LIMITED, expires_on=D(2026, 6, 30)
+    )
+    order = posting.log_purchase(
+        amazon_order(
+            alice, 3000, flags=["pre_order"], method="amex-green", points_spent=0, expected_ship_on=D(2026, 7, 15)
+        )
+    )
+    assert orders_at_risk(alice.household, D(2026, 6, 1)) == []
+
+    order = posting.log_purchase(
+        amazon_order(alice, 3000, points_spent=400, points_account=account, expected_ship_on=D(2026, 7, 15))
+    )
+
+    (risk,) = orders_at_risk(alice.household, D(2026, 6, 1))
+    assert (risk.purchase, risk.ships_on, risk.points_then, risk.short) == (order, D(2026, 7, 15), 0, 400)
+    assert orders_at_risk(alice.household, D(2026, 6, 1)) and not list(auto_use_accounts(alice.household))
+
+    account.amazon_auto_use = True
+    account.save()
+    assert list(auto_use_accounts(alice.household)) == [account]
+    posting.ship(order, D(2026, 6, 10))
+    assert orders_at_risk(alice.household, D(2026, 6, 10)) == []

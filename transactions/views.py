@@ -22,6 +22,7 @@ from . import posting
 from .csv_io import FileSource, ImportRefused, apply_steps, check, export
 from .forms import ImportForm, PurchaseForm, ShipForm
 from .models import Purchase
+from .risks import orders_at_risk
 
 IMPORT_SESSION_KEY = "purchase_import"
 
@@ -112,6 +113,9 @@ def purchase_detail(request: HttpRequest, purchase_id: int) -> HttpResponse:
         "postings": purchase.postings.select_related("movement__account__program").order_by("id"),
         "ship_form": ShipForm(initial={"day": timezone.localdate()}),
         "refund": posting.refund_yen(purchase),
+        "at_risk": next(
+            (r for r in orders_at_risk(request.household, timezone.localdate()) if r.purchase.pk == purchase.pk), None
+        ),
     }
     return render(request, "transactions/purchase_detail.html", context)
 
