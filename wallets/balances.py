@@ -108,11 +108,13 @@ def _merge_expiring(rows: list[Expiring]) -> list[Expiring]:
     return [Expiring(points, day, kind) for (day, kind), points in sorted(sums.items())]
 
 
-def balances_on(household: Household, day: dt.date) -> Balances:
+def balances_on(household: Household, day: dt.date, horizon_days: int = max(WINDOWS)) -> Balances:
+    """Figures on `day`; `expiring` lists what expires within `horizon_days` (the dashboard's timeline
+    looks six months ahead)."""
     accounts = list(
         household.scoped(LinkedAccount).select_related("member", "program").order_by("member_id", "program__slug")
     )
-    horizon = day + dt.timedelta(days=max(WINDOWS))
+    horizon = day + dt.timedelta(days=horizon_days)
     per_account: dict[int, Figures] = {a.pk: Figures(program=a.program, day=day) for a in accounts}
     pending: dict[int, list[Pending]] = defaultdict(list)
     expiring: dict[int, list[Expiring]] = defaultdict(list)
