@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("household/new/", views.household_create, name="household_create"),
     path("household/switch/", views.household_switch, name="household_switch"),
     path("household/members/", views.member_list, name="member_list"),

@@ -47,11 +47,6 @@ def household_switch(request: HttpRequest) -> HttpResponse:
 
 
 @household_view()
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "households/home.html", {"members": request.household.scoped(Member)})
-
-
-@household_view()
 def member_list(request: HttpRequest) -> HttpResponse:
     household = request.household
     context = {

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "programs",
     "wallets",
     "transactions",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ from programs.models import (
     MerchantAlias,
     MerchantTreatment,
     PaymentMethod,
+    PointUseRule,
     Program,
     SpendCap,
 )
@@ -557,6 +558,7 @@ def test_the_migration_removes_the_catalog_and_puts_it_back():
     # RunPython hands the functions a schema editor; they only read its connection, and SQLite will
     # not open a real one inside the test's transaction.
     editor = SimpleNamespace(connection=connection)
+    PointUseRule.objects.all().delete()  # later migrations' rows go first, as migrating back would
     migration.unload_catalog(apps, editor)
     assert [Program.objects.count(), Merchant.objects.count(), MerchantTreatment.objects.count()] == [0, 0, 0]
     migration.load_catalog(apps, editor)

@@ -5,15 +5,28 @@ remembering to add it; a URL argument the sweep cannot fill makes the test fail 
 `OTHER_HOUSEHOLDS_OBJECTS` learns what object it names.
 """
 
+import datetime as dt
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from households.models import Invite
+from wallets import ledger
+
+from .factories import HeldCardFactory, LinkedAccountFactory
 
 # URL argument → how to get an object of that kind belonging to 鈴木家 (the other household).
 OTHER_HOUSEHOLDS_OBJECTS = {
     "member_id": lambda cast: cast.dave,
     "invite_id": lambda cast: Invite.issue(household=cast.suzuki, role="member", created_by=cast.dave.user)[0],
+    "account_id": lambda cast: LinkedAccountFactory(member=cast.dave, program="rakuten"),
+    "card_id": lambda cast: HeldCardFactory(member=cast.dave, method="amex-green"),
+    "movement_id": lambda cast: ledger.earn(
+        LinkedAccountFactory(member=cast.dave, program="dpoint"),
+        100,
+        dt.date(2026, 6, 1),
+        available_on=dt.date(2026, 6, 1),
+    ),
     "purchase_id": lambda cast: _suzuki_purchase(cast),
 }
 # Arguments that are not ids of household rows.

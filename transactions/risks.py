@@ -11,8 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from households.models import Household
-from wallets.ledger import available_points
-from wallets.models import LinkedAccount
+from wallets.models import LinkedAccount, Lot
 
 from .models import Purchase
 
@@ -29,7 +28,9 @@ class OrderAtRisk:
 
 
 def orders_at_risk(household: Household, today: dt.date) -> list[OrderAtRisk]:
-    waiting = (
+    """Unshipped orders paying with points their account will not have on the expected shipment day.
+    Two queries: the waiting orders, and the live lots of the accounts they spend from."""
+    waiting = list(
         household.scoped(Purchase)
         .active()
         .filter(points_spent__gt=0, items__shipped_on__isnull=True)
@@ -37,10 +38,22 @@ def orders_at_risk(household: Household, today: dt.date) -> list[OrderAtRisk]:
         .select_related("member", "points_account__program")
         .distinct()
     )
+    if not waiting:
+        return []
+    lots = Lot.objects.filter(account__in={p.points_account_id for p in waiting}, remaining__gt=0, void=False)
+    by_account: dict[int, list[Lot]] = {}
+    for lot in lots:
+        by_account.setdefault(lot.account_id, []).append(lot)
     risks = []
     for purchase in waiting:
         ships_on = max(purchase.expected_ship_on or today, today)
-        then = available_points(purchase.points_account, ships_on)
+        then = sum(
+            lot.remaining
+            for lot in by_account.get(purchase.points_account_id, [])
+            if lot.available_on is not None
+            and lot.available_on <= ships_on
+            and (lot.expires_on is None or lot.expires_on >= ships_on)
+        )
         if then < purchase.points_spent:
             risks.append(OrderAtRisk(purchase, ships_on, then))
     return risks

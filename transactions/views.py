@@ -92,7 +92,8 @@ def purchase_preview(request: HttpRequest) -> HttpResponse:
 @household_view()
 @require_GET
 def merchant_options(request: HttpRequest) -> HttpResponse:
-    merchants = get_catalog().search_merchants(request.GET.get("merchant_name", ""), limit=10)
+    typed = request.GET.get("merchant_name") or request.GET.get("merchant", "")
+    merchants = get_catalog().search_merchants(typed, limit=10)
     return render(request, "transactions/purchase_form.html#merchant-options", {"merchants": merchants})
 
 

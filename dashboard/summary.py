@@ -1,0 +1,354 @@
+"""Everything the household dashboard shows, computed here and handed to the template as plain data.
+
+A fixed number of queries whatever the length of history (asserted in tests/test_dashboard.py):
+balances read live lots; "lost last month", the 12-month chart and this month's figures read one
+bounded window of movements each; the risks read the few open orders and the household's entries.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+
+from households.models import Household
+from programs.catalog import Catalog, get_catalog
+from programs.engine import cycle_start, grant_date
+from programs.models import GrantTiming, LotKind
+from transactions.models import Posting, Purchase, Use
+from transactions.risks import auto_use_accounts, orders_at_risk
+from wallets.balances import Balances, balances_on
+from wallets.models import CampaignEntry, HeldCard, Lot, Movement
+
+TIMELINE_DAYS = 183
+
+
+def month_start(day: dt.date, back: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 - back
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(day: dt.date) -> dt.date:
+    return dt.date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
+@dataclass(frozen=True)
+class Warning:
+    member: str
+    program: str
+    program_name: str
+    points: int
+    yen: int
+    expires_on: dt.date
+    kind: str
+    where_to_spend: str
+
+    @property
+    def period_limited(self) -> bool:
+        return self.kind == LotKind.PERIOD_LIMITED
+
+
+@dataclass(frozen=True)
+class Lost:
+    member: str
+    program_name: str
+    points: int
+    yen: int
+    expired_on: dt.date
+
+
+@dataclass(frozen=True)
+class Payout:
+    rule: str
+    program_name: str
+    points: int
+    due: dt.date
+
+
+@dataclass(frozen=True)
+class CycleFigures:
+    rule: str
+    start: dt.date
+    end: dt.date
+    cap_yen: int
+    spent_yen: int
+    points_to_come: int
+    grant_on: dt.date | None
+
+    @property
+    def percent_of_cap(self) -> int:
+        return min(100, self.spent_yen * 100 // self.cap_yen) if self.cap_yen else 0
+
+
+@dataclass
+class Chart:
+    months: list[dt.date]
+    series: dict[str, list[int]]  # programme name → points per month
+
+    @property
+    def peak(self) -> int:
+        return max((max(v) for v in self.series.values() if v), default=0)
+
+
+@dataclass
+class Dashboard:
+    today: dt.date
+    balances: Balances
+    warnings: list[Warning]
+    lost: list[Lost]
+    orders_at_risk: list
+    auto_use: list
+    not_entered: list
+    payouts: list[Payout]
+    cycles: list[CycleFigures]
+    month_points: dict[str, int]
+    month_yen: int
+    month_spend: int
+    chart: Chart
+    timeline: list[tuple[dt.date, int, int]] = field(default_factory=list)  # month, points, period-limited
+
+    @property
+    def effective_rate(self) -> Decimal | None:
+        if not self.month_spend:
+            return None
+        return (Decimal(self.month_yen * 100) / Decimal(self.month_spend)).quantize(Decimal("0.01"))
+
+
+def build(household: Household, today: dt.date) -> Dashboard:
+    catalog = get_catalog()
+    balances = balances_on(household, today, horizon_days=TIMELINE_DAYS)
+    return Dashboard(
+        today=today,
+        balances=balances,
+        warnings=_warnings(balances, catalog, today),
+        lost=_lost_last_month(household, today, catalog),
+        orders_at_risk=orders_at_risk(household, today),
+        auto_use=list(auto_use_accounts(household)),
+        not_entered=_not_entered(household, catalog, today),
+        payouts=_payouts(household, catalog, today),
+        cycles=_cycles(household, catalog, today),
+        **_months(household, catalog, today),
+        timeline=_timeline(balances, today),
+    )
+
+
+def _warnings(balances: Balances, catalog: Catalog, today: dt.date) -> list[Warning]:
+    last = today + dt.timedelta(days=90)
+    rows = []
+    for row in balances.accounts:
+        program = catalog.programs.get(row.account.program.slug)
+        for e in row.figures.expiring:
+            if e.expires_on <= last:
+                rows.append(
+                    Warning(
+                        member=row.account.member.name,
+                        program=row.account.program.slug,
+                        program_name=row.account.program.name,
+                        points=e.points,
+                        yen=row.account.program.yen_value(e.points),
+                        expires_on=e.expires_on,
+                        kind=e.kind,
+                        where_to_spend=program.where_to_spend if program else "",
+                    )
+                )
+    return sorted(rows, key=lambda w: (w.expires_on, not w.period_limited, w.member))
+
+
+def _lost_last_month(household: Household, today: dt.date, catalog: Catalog) -> list[Lost]:
+    start = month_start(today, back=1)
+    end = month_end(start)
+    lots = (
+        household.scoped(Lot)
+        .filter(expires_on__gte=start, expires_on__lte=end, void=False)
+        .annotate(
+            left=F("points")
+            - Coalesce(Sum("allocations__points", filter=Q(allocations__movement__on__lte=F("expires_on"))), 0)
+        )
+        .filter(left__gt=0)
+        .values_list("account__member__name", "account__program__slug", "expires_on", "left")
+    )
+    lost: dict[tuple[str, str, dt.date], int] = defaultdict(int)
+    for member, program, day, left in lots:
+        lost[(member, program, day)] += left
+    return [
+        Lost(member, catalog.programs[p].name, points, catalog.programs[p].yen_value(points), day)
+        for (member, p, day), points in sorted(lost.items(), key=lambda kv: kv[0][2])
+    ]
+
+
+def _not_entered(household: Household, catalog: Catalog, today: dt.date) -> list:
+    """Running or coming campaigns that need an entry, for cards the household holds, that no member entered."""
+    entered = set(household.scoped(CampaignEntry).values_list("rule__slug", flat=True))
+    held = set(household.scoped(HeldCard).values_list("method__slug", flat=True))
+    return [
+        rule
+        for rule in catalog.rules
+        if rule.requires_entry
+        and rule.slug not in entered
+        and (rule.valid_to is None or rule.valid_to >= today)
+        and rule.valid_from <= today + dt.timedelta(days=30)
+        and (not rule.methods or rule.methods & held)
+    ]
+
+
+def _payouts(household: Household, catalog: Catalog, today: dt.date) -> list[Payout]:
+    """Campaign points promised by a payout date and not paid yet."""
+    rules = {r.slug: r for r in catalog.rules if r.grant_timing == GrantTiming.BY_PAYOUT_DATE}
+    if not rules:
+        return []
+    rows = (
+        Posting.objects.filter(
+            purchase__household=household,
+            reversed=False,
+            source__in=[f"rule:{slug}" for slug in rules],
+            movement__lot__available_on__gte=today,
+        )
+        .values_list("source", "movement__lot__available_on")
+        .annotate(points=Sum("movement__points"))
+    )
+    return [
+        Payout(rules[source[5:]].name, catalog.programs[rules[source[5:]].program].name, points, due)
+        for source, due, points in rows
+    ]
+
+
+def _cycles(household: Household, catalog: Catalog, today: dt.date) -> list[CycleFigures]:
+    rules = [r for r in catalog.rules if r.cap_yen_per_cycle is not None and r.valid_on(today)]
+    if not rules:
+        return []
+    starts = {r.slug: cycle_start(today, r.cycle_start_day or 1) for r in rules}
+    spent: dict[str, int] = defaultdict(int)
+    uses = Use.objects.filter(
+        purchase__household=household, kind="cycle", key__in=list(starts), period_start__in=set(starts.values())
+    ).values_list("key", "period_start", "amount")
+    for key, start, amount in uses:
+        if starts[key] == start:
+            spent[key] += amount
+    earned: dict[str, int] = defaultdict(int)
+    postings = Posting.objects.filter(
+        purchase__household=household,
+        reversed=False,
+        source__in=[f"rule:{r.slug}" for r in rules],
+        purchase__day__gte=min(starts.values()),
+    ).values_list("source", "purchase__day", "movement__points")
+    for source, day, points in postings:
+        slug = source[5:]
+        if day >= starts[slug]:
+            earned[slug] += points
+    figures = []
+    for rule in rules:
+        start = starts[rule.slug]
+        end = month_start(start, back=-1).replace(day=start.day) - dt.timedelta(days=1)
+        probe = _Probe(date=start)
+        figures.append(
+            CycleFigures(
+                rule=rule.name,
+                start=start,
+                end=end,
+                cap_yen=rule.cap_yen_per_cycle,
+                spent_yen=spent[rule.slug],
+                points_to_come=earned[rule.slug],
+                grant_on=grant_date(rule, probe),
+            )
+        )
+    return figures
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """A payment on the cycle's first day: enough for `grant_date` to name the cycle's grant day."""
+
+    date: dt.date
+    shipped_on: dt.date | None = None
+
+
+def _months(household: Household, catalog: Catalog, today: dt.date) -> dict:
+    first = month_start(today, back=11)
+    months = [month_start(today, back=k) for k in range(11, -1, -1)]
+    earned = (
+        household.scoped(Movement)
+        .filter(kind=Movement.Kind.EARN, on__gte=first, on__lte=today, reversed_by__isnull=True)
+        .annotate(month=TruncMonth("on"))
+        .values_list("month", "account__program__slug")
+        .annotate(points=Sum("points"))
+    )
+    series: dict[str, list[int]] = {}
+    for month, slug, points in earned:
+        month = month.date() if isinstance(month, dt.datetime) else month
+        series.setdefault(catalog.programs[slug].name, [0] * 12)[months.index(month)] += points
+    # This month's return: points posted by purchases made this month against what they cost.
+    this_month = dict(
+        Posting.objects.filter(
+            purchase__household=household,
+            purchase__day__gte=months[-1],
+            purchase__day__lte=today,
+            reversed=False,
+            movement__kind=Movement.Kind.EARN,
+        )
+        .values_list("movement__account__program__slug")
+        .annotate(points=Sum("movement__points"))
+    )
+    spend = (
+        household.scoped(Purchase)
+        .active()
+        .filter(day__gte=months[-1], day__lte=today)
+        .aggregate(yen=Coalesce(Sum("amount"), 0))["yen"]
+    )
+    return {
+        "month_points": {catalog.programs[slug].name: points for slug, points in sorted(this_month.items())},
+        "month_yen": sum(catalog.programs[slug].yen_value(points) for slug, points in this_month.items()),
+        "month_spend": spend,
+        "chart": Chart(months=months, series=dict(sorted(series.items()))),
+    }
+
+
+def _timeline(balances: Balances, today: dt.date) -> list[tuple[dt.date, int, int]]:
+    months = [month_start(today, back=-k) for k in range(6)]
+    totals = {m: [0, 0] for m in months}
+    for row in balances.accounts:
+        for e in row.figures.expiring:
+            key = month_start(e.expires_on)
+            if key in totals:
+                totals[key][0] += e.points
+                if e.period_limited:
+                    totals[key][1] += e.points
+    return [(m, total, limited) for m, (total, limited) in totals.items()]
+
+
+COLOURS = ["#0b5cad", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490", "#a16207", "#be185d", "#4d7c0f", "#525252"]
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    program: str
+    points: int
+    x: int
+    y: int
+    height: int
+    colour: str
+
+
+def stacked_bars(chart: Chart, height: int = 120, width: int = 24, gap: int = 8) -> list[Bar]:
+    """SVG rectangles for the 12-month chart, stacked per month (computed here, drawn by the template)."""
+    totals = [sum(series[i] for series in chart.series.values()) for i in range(len(chart.months))]
+    peak = max(totals, default=0) or 1
+    bars = []
+    for i, month in enumerate(chart.months):
+        top = height
+        for k, (name, series) in enumerate(chart.series.items()):
+            if not series[i]:
+                continue
+            h = max(1, series[i] * height // peak)
+            top -= h
+            bars.append(Bar(f"{month:%Y-%m}", name, series[i], i * (width + gap), top, h, COLOURS[k % len(COLOURS)]))
+    return bars
+
+
+def month_labels(chart: Chart, width: int = 24, gap: int = 8) -> list[tuple[int, str]]:
+    return [(i * (width + gap), f"{m:%Y-%m}") for i, m in enumerate(chart.months) if i % 3 == 0]
