@@ -20,6 +20,7 @@ from households.models import Household
 from programs.catalog import Catalog, get_catalog
 from programs.engine import cycle_start, grant_date
 from programs.models import GrantTiming, LotKind
+from transactions.insights import promises
 from transactions.models import Posting, Purchase, Use
 from transactions.risks import auto_use_accounts, orders_at_risk
 from wallets.balances import Balances, balances_on
@@ -105,6 +106,7 @@ class Dashboard:
     auto_use: list
     not_entered: list
     payouts: list[Payout]
+    overdue: list
     cycles: list[CycleFigures]
     month_points: dict[str, int]
     month_yen: int
@@ -131,6 +133,7 @@ def build(household: Household, today: dt.date) -> Dashboard:
         auto_use=list(auto_use_accounts(household)),
         not_entered=_not_entered(household, catalog, today),
         payouts=_payouts(household, catalog, today),
+        overdue=[p for p in promises(household, today) if p.overdue(today)],
         cycles=_cycles(household, catalog, today),
         **_months(household, catalog, today),
         timeline=_timeline(balances, today),

@@ -1,9 +1,16 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from households.access import household_view
 from programs.models import Channel
+from transactions.insights import missed_points, promises
+from wallets import ledger
+from wallets.models import Lot
 
 from . import summary
 from .which_card import answer
@@ -33,3 +40,30 @@ def which_card(request: HttpRequest) -> HttpResponse:
     }
     template = "dashboard/which_card.html" + ("#results" if request.htmx else "")
     return render(request, template, context)
+
+
+@household_view()
+def insights(request: HttpRequest) -> HttpResponse:
+    """Points missed by paying with the wrong card (this month and the last three), and promises not kept."""
+    today = timezone.localdate()
+    start = summary.month_start(today, back=3)
+    context = {
+        "missed": missed_points(request.household, start, today),
+        "promises": [(p, p.overdue(today)) for p in promises(request.household, today)],
+        "start": start,
+        "today": today,
+    }
+    return render(request, "dashboard/insights.html", context)
+
+
+@household_view()
+@require_POST
+def lot_received(request: HttpRequest, lot_id: int) -> HttpResponse:
+    lot = request.household.get_or_404(Lot, pk=lot_id)
+    try:
+        ledger.mark_received(lot, timezone.localdate())
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, _("Marked as received."))
+    return redirect("insights")

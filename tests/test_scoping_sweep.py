@@ -28,6 +28,7 @@ OTHER_HOUSEHOLDS_OBJECTS = {
         available_on=dt.date(2026, 6, 1),
     ),
     "purchase_id": lambda cast: _suzuki_purchase(cast),
+    "lot_id": lambda cast: _suzuki_lot(cast),
 }
 # Arguments that are not ids of household rows.
 NOT_SCOPED = {"token"}
@@ -42,6 +43,17 @@ def _suzuki_purchase(cast):
         member=cast.dave, day=dt.date(2026, 6, 1), merchant_name="東京ガス", amount=5000, method="jcb"
     )
     return posting.log_purchase(facts)
+
+
+def _suzuki_lot(cast):
+    import datetime as dt
+
+    from wallets import ledger
+
+    from .factories import LinkedAccountFactory
+
+    account = LinkedAccountFactory(member=cast.dave, program="rakuten")
+    return ledger.earn(account, 10, dt.date(2026, 6, 1), available_on=dt.date(2026, 6, 1)).lot
 
 
 def walk(resolver: URLResolver, prefix: str = ""):

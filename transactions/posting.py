@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -84,39 +85,67 @@ def _period_start(kind: str, key: str, day: dt.date, catalog: Catalog) -> dt.dat
     return rule.valid_from
 
 
-def context_for(facts: Facts, catalog: Catalog, exclude: Purchase | None = None) -> Context:
-    member = facts.member
+@dataclass
+class MemberFacts:
+    """What a member brings to the engine, loaded once (for one purchase, or for many in the insights)."""
+
+    accounts: list[tuple[str, bool]] = field(default_factory=list)  # (programme slug, linked on Amazon)
+    addons: dict[str, set[str]] = field(default_factory=dict)  # card slug → add-on slugs
+    entries: dict[str, str] = field(default_factory=dict)
+    bonuses: dict[tuple[str, dt.date], object] = field(default_factory=dict)  # (rule, cycle start) → %
+    uses: list[tuple[int, str, str, dt.date, int]] = field(default_factory=list)  # purchase, kind, key, start, amount
+
+
+def member_facts(members: Iterable[Member], uses_since: dt.date | None = None) -> dict[int, MemberFacts]:
+    """Five queries for any number of members."""
+    ids = [m.pk for m in members]
+    found = {pk: MemberFacts() for pk in ids}
+    for member_id, slug, linked in LinkedAccount.objects.filter(member__in=ids).values_list(
+        "member_id", "program__slug", "amazon_link"
+    ):
+        found[member_id].accounts.append((slug, linked))
+    for card in HeldCard.objects.filter(member__in=ids).select_related("method").prefetch_related("addons"):
+        found[card.member_id].addons[card.method.slug] = {addon.slug for addon in card.addons.all()}
+    for member_id, slug, status in CampaignEntry.objects.filter(member__in=ids).values_list(
+        "member_id", "rule__slug", "status"
+    ):
+        found[member_id].entries[slug] = status
+    for member_id, slug, start, percent in CycleBonus.objects.filter(member__in=ids).values_list(
+        "member_id", "rule__slug", "cycle_start", "percent"
+    ):
+        found[member_id].bonuses[(slug, start)] = percent
+    uses = Use.objects.filter(member__in=ids, purchase__cancelled_on=None)
+    if uses_since is not None:
+        uses = uses.filter(period_start__gte=uses_since)
+    for row in uses.values_list("member_id", "purchase_id", "kind", "key", "period_start", "amount"):
+        found[row[0]].uses.append(row[1:])
+    return found
+
+
+def context_from(facts: Facts, catalog: Catalog, known: MemberFacts, exclude_id: int | None = None) -> Context:
     merchant = catalog.merchant_named(facts.merchant_name)
     on_amazon = merchant is not None and merchant.name == "Amazon"
-    accounts = list(LinkedAccount.objects.filter(member=member).select_related("program"))
     # On Amazon a partner programme earns only when it is linked to the Amazon account (RULES.md §3).
-    linked = {a.program.slug for a in accounts if a.amazon_link or not on_amazon}
-    addons = {
-        card.method.slug: {addon.slug for addon in card.addons.all()}
-        for card in HeldCard.objects.filter(member=member).select_related("method").prefetch_related("addons")
-    }
-    entries = dict(CampaignEntry.objects.filter(member=member).values_list("rule__slug", "status"))
+    linked = {slug for slug, amazon_link in known.accounts if amazon_link or not on_amazon}
     bonus = None
     for rule in catalog.rules:
         if rule.rate_source == EarningRule.RateSource.MEMBER_PERCENT and rule.valid_on(facts.day):
-            found = CycleBonus.objects.filter(
-                member=member, rule__slug=rule.slug, cycle_start=cycle_start(facts.day, rule.cycle_start_day or 1)
-            ).first()
-            bonus = found.percent if found else bonus
-    context = Context(addons=addons, linked_programs=linked, entries=entries, bonus_percent=bonus)
-
+            bonus = known.bonuses.get((rule.slug, cycle_start(facts.day, rule.cycle_start_day or 1)), bonus)
+    context = Context(
+        addons={card: set(addons) for card, addons in known.addons.items()},
+        linked_programs=linked,
+        entries=dict(known.entries),
+        bonus_percent=bonus,
+    )
     starts = {("cap", str(cap.id)): dt.date(facts.day.year, 1, 1) for cap in catalog.caps}
     for rule in catalog.rules:
         if rule.cap_yen_per_cycle is not None:
             starts[("cycle", rule.slug)] = _period_start("cycle", rule.slug, facts.day, catalog)
         if rule.cap_points_per_period is not None:
             starts[("period", rule.slug)] = rule.valid_from
-    uses = Use.objects.filter(member=member, period_start__in=set(starts.values()), purchase__cancelled_on=None)
-    if exclude is not None:
-        uses = uses.exclude(purchase=exclude)
     totals: dict[tuple[str, str], int] = defaultdict(int)
-    for kind, key, start, amount in uses.values_list("kind", "key", "period_start", "amount"):
-        if starts.get((kind, key)) == start:
+    for purchase_id, kind, key, start, amount in known.uses:
+        if purchase_id != exclude_id and starts.get((kind, key)) == start:
             totals[(kind, key)] += amount
     for (kind, key), amount in totals.items():
         if kind == "cap":
@@ -126,6 +155,11 @@ def context_for(facts: Facts, catalog: Catalog, exclude: Purchase | None = None)
         else:
             context.period_points[key] = amount
     return context
+
+
+def context_for(facts: Facts, catalog: Catalog, exclude: Purchase | None = None) -> Context:
+    known = member_facts([facts.member], uses_since=dt.date(facts.day.year, 1, 1) - dt.timedelta(days=400))
+    return context_from(facts, catalog, known[facts.member.pk], exclude.pk if exclude else None)
 
 
 def preview(facts: Facts, exclude: Purchase | None = None) -> Result:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import groupby
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -75,21 +76,35 @@ def _movement(account, kind, points, on, by, note="", reason="", reverses=None) 
     )
 
 
-def _take(movement: Movement, lots: Sequence[Lot], points: int) -> None:
-    """Take `points` from `lots` in their order, recording an allocation for each lot touched."""
-    allocations, touched = [], []
+def plan(lots: Sequence[Lot], points: int) -> list[tuple[Lot, int]]:
+    """Which lots `points` come from, in the lots' order: the one rule shared by a spend and its
+    simulation ("what if I spend X now?"), so the two cannot disagree."""
+    taking = []
     for lot in lots:
         if points == 0:
             break
         taken = min(points, lot.spendable)
-        if taken == 0:
-            continue
+        if taken:
+            taking.append((lot, taken))
+            points -= taken
+    return taking
+
+
+def _take(movement: Movement, lots: Sequence[Lot], points: int) -> None:
+    """Take `points` from `lots` in their order, recording an allocation for each lot touched."""
+    taking = plan(lots, points)
+    for lot, taken in taking:
         lot.remaining -= taken
-        points -= taken
-        allocations.append(Allocation(movement=movement, lot=lot, points=taken))
-        touched.append(lot)
-    Allocation.objects.bulk_create(allocations)
-    Lot.objects.bulk_update(touched, ["remaining"])
+    Allocation.objects.bulk_create(Allocation(movement=movement, lot=lot, points=taken) for lot, taken in taking)
+    Lot.objects.bulk_update([lot for lot, _taken in taking], ["remaining"])
+
+
+def usable_lots(account: LinkedAccount, on: dt.date, kinds: Iterable[str] | None = None) -> list[Lot]:
+    """The account's lots usable on `on` in spending order, unlocked: for looking, not spending."""
+    lots = Lot.objects.filter(account=account).usable_on(on)
+    if kinds is not None:
+        lots = lots.filter(kind__in=list(kinds))
+    return in_spending_order(_with_spendable(list(lots), on), account.program)
 
 
 def _usable(account: LinkedAccount, on: dt.date, kinds: Iterable[str] | None = None) -> list[Lot]:
@@ -316,6 +331,8 @@ def reconcile(
     with transaction.atomic():
         account = _locked(account)
         have = available_points(account, on)
+        # The programme's own balance includes every grant due by then: those promises are kept.
+        Lot.objects.filter(account=account, available_on__lte=on, received_on__isnull=True).update(received_on=on)
         if shown == have:
             return None
         note = _("Reconciled: the programme shows %(shown)s, pointbook had %(have)s.") % {
@@ -381,6 +398,16 @@ def _take_back(account: LinkedAccount, movement: Movement, on: dt.date, by, note
     return undo
 
 
+def mark_received(lot: Lot, on: dt.date) -> Lot:
+    """A member saw the grant at the programme: the promise is kept."""
+    if lot.void:
+        raise ValidationError(_("These points were cancelled; there is nothing to receive."))
+    if lot.received_on is None:
+        Lot.objects.filter(pk=lot.pk, received_on__isnull=True).update(received_on=on)
+        lot.received_on = on
+    return lot
+
+
 def record_expiries(today: dt.date) -> int:
     """Record an expire movement for points whose last day was before `today`; returns how many.
 
@@ -417,3 +444,37 @@ def ledger_differences() -> list[tuple[int, int, int]]:
         for pk, remaining, points, taken in rebuilt.iterator(chunk_size=5000)
         if remaining != points - (taken or 0)
     ]
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """「今X使ったら?」: which lots a spend would take, what stays, and what would still expire unused."""
+
+    wanted: int
+    taking: list[tuple[Lot, int]]
+    left: list[tuple[Lot, int]]  # every usable lot with the points it would still hold
+
+    @property
+    def covered(self) -> int:
+        return sum(taken for _lot, taken in self.taking)
+
+    @property
+    def short(self) -> int:
+        return self.wanted - self.covered
+
+    @property
+    def still_expiring(self) -> list[tuple[Lot, int]]:
+        return sorted(
+            ((lot, points) for lot, points in self.left if points and lot.expires_on), key=lambda t: t[0].expires_on
+        )
+
+
+def simulate_spend(
+    account: LinkedAccount, points: int, on: dt.date, only_kinds: Iterable[str] | None = None
+) -> Simulation:
+    """What `spend` would do, lot by lot, without doing it (the same `plan`)."""
+    lots = usable_lots(account, on, list(only_kinds) if only_kinds is not None else None)
+    taking = plan(lots, max(points, 0))
+    taken = {lot.pk: n for lot, n in taking}
+    every = usable_lots(account, on)
+    return Simulation(points, taking, [(lot, lot.spendable - taken.get(lot.pk, 0)) for lot in every])

@@ -231,6 +231,9 @@ class Lot(HouseholdOwned):
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     # A lot whose earning was reversed before it was ever granted: it never existed for expiry chains.
     void = models.BooleanField(default=False)
+    # The day a member confirmed the programme really granted these points (marked received, or a
+    # reconciled balance that includes them); promised points past due without it are "overdue".
+    received_on = models.DateField(_("received on"), null=True, blank=True)
 
     objects = LotQuerySet.as_manager()
 

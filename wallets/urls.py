@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/<int:account_id>/delete/", views.account_delete, name="account_delete"),
     path("accounts/<int:account_id>/reconcile/", views.reconcile, name="reconcile"),
     path("accounts/<int:account_id>/spend/", views.spend, name="spend"),
+    path("accounts/<int:account_id>/what-if/", views.what_if, name="what_if"),
     path("movements/<int:movement_id>/reverse/", views.movement_reverse, name="movement_reverse"),
     path("cards/add/", views.card_add, name="card_add"),
     path("cards/<int:card_id>/remove/", views.card_remove, name="card_remove"),

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from households.access import household_view
 from households.models import Member, Role
-from programs.models import LotKind
+from programs.models import LotKind, PointUseRule
 from transactions.models import Posting
 
 from . import ledger
@@ -353,3 +353,25 @@ def movement_reverse(request: HttpRequest, movement_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Reversed: %(points)s points.") % {"points": f"{undo.points:+,}"})
     return redirect("wallets:account", account_id=movement.account_id)
+
+
+@household_view()
+def what_if(request: HttpRequest, account_id: int) -> HttpResponse:
+    """「今X使ったら?」: the lots a spend would take, what stays and what still expires, before spending."""
+    account = _account(request, account_id)
+    text = request.GET.get("points", "").replace(",", "").strip()
+    only_limited = request.GET.get("only_limited") == "on"
+    simulation = None
+    if text.isdigit() and int(text) > 0:
+        kinds = [LotKind.PERIOD_LIMITED] if only_limited else None
+        simulation = ledger.simulate_spend(account, int(text), timezone.localdate(), kinds)
+    use_rules = PointUseRule.objects.valid_on(timezone.localdate()).filter(program=account.program)
+    context = {
+        "account": account,
+        "simulation": simulation,
+        "points": text,
+        "only_limited": only_limited,
+        "use_rules": list(use_rules.prefetch_related("merchants")),
+    }
+    template = "wallets/what_if.html" + ("#simulation" if request.htmx else "")
+    return render(request, template, context)
