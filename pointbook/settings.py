@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "wallets",
     "transactions",
     "dashboard",
+    "reminders",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -178,3 +180,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Reminder e-mails are sent by a task; the database backend keeps them across restarts and its
+# worker is `manage.py db_worker` (bin/run starts one in development).
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# Absolute links in e-mails (unsubscribe, calendar feed).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("purchases/", include("transactions.urls")),
+    path("reminders/", include("reminders.urls")),
     path("wallet/", include("wallets.urls")),
     path("", include("dashboard.urls")),
     path("", include("households.urls")),

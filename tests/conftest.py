@@ -50,3 +50,9 @@ def english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """Tests run enqueued tasks immediately; the database backend and its worker are for real runs."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
