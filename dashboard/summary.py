@@ -22,7 +22,7 @@ from programs.engine import cycle_start, grant_date
 from programs.models import GrantTiming, LotKind
 from transactions.insights import promises
 from transactions.models import Posting, Purchase, Use
-from transactions.risks import auto_use_accounts, orders_at_risk
+from transactions.risks import orders_at_risk
 from wallets.balances import Balances, balances_on
 from wallets.models import CampaignEntry, HeldCard, Lot, Movement
 
@@ -92,6 +92,10 @@ class Chart:
     series: dict[str, list[int]]  # programme name → points per month
 
     @property
+    def legend(self) -> list[tuple[str, str]]:
+        return [(name, COLOURS[k % len(COLOURS)]) for k, name in enumerate(self.series)]
+
+    @property
     def peak(self) -> int:
         return max((max(v) for v in self.series.values() if v), default=0)
 
@@ -124,17 +128,19 @@ class Dashboard:
 def build(household: Household, today: dt.date) -> Dashboard:
     catalog = get_catalog()
     balances = balances_on(household, today, horizon_days=TIMELINE_DAYS)
+    entered = set(household.scoped(CampaignEntry).values_list("rule__slug", flat=True))
     return Dashboard(
         today=today,
         balances=balances,
         warnings=_warnings(balances, catalog, today),
         lost=_lost_last_month(household, today, catalog),
         orders_at_risk=orders_at_risk(household, today),
-        auto_use=list(auto_use_accounts(household)),
-        not_entered=_not_entered(household, catalog, today),
+        # the accounts are already loaded with the balances
+        auto_use=[row.account for row in balances.accounts if row.account.amazon_auto_use],
+        not_entered=_not_entered(household, catalog, today, entered),
         payouts=_payouts(household, catalog, today),
-        overdue=[p for p in promises(household, today) if p.overdue(today)],
-        cycles=_cycles(household, catalog, today),
+        overdue=[p for p in promises(household, today, catalog) if p.overdue(today)],
+        cycles=_cycles(household, catalog, today, entered),
         **_months(household, catalog, today),
         timeline=_timeline(balances, today),
     )
@@ -184,9 +190,8 @@ def _lost_last_month(household: Household, today: dt.date, catalog: Catalog) -> 
     ]
 
 
-def _not_entered(household: Household, catalog: Catalog, today: dt.date) -> list:
+def _not_entered(household: Household, catalog: Catalog, today: dt.date, entered: set[str]) -> list:
     """Running or coming campaigns that need an entry, for cards the household holds, that no member entered."""
-    entered = set(household.scoped(CampaignEntry).values_list("rule__slug", flat=True))
     held = set(household.scoped(HeldCard).values_list("method__slug", flat=True))
     return [
         rule
@@ -220,7 +225,7 @@ def _payouts(household: Household, catalog: Catalog, today: dt.date) -> list[Pay
     ]
 
 
-def _cycles(household: Household, catalog: Catalog, today: dt.date) -> list[CycleFigures]:
+def _cycles(household: Household, catalog: Catalog, today: dt.date, entered: set[str]) -> list[CycleFigures]:
     rules = [r for r in catalog.rules if r.cap_yen_per_cycle is not None and r.valid_on(today)]
     if not rules:
         return []
@@ -245,6 +250,8 @@ def _cycles(household: Household, catalog: Catalog, today: dt.date) -> list[Cycl
             earned[slug] += points
     figures = []
     for rule in rules:
+        if rule.slug not in entered and not spent[rule.slug]:
+            continue  # nobody in the household takes part
         start = starts[rule.slug]
         end = month_start(start, back=-1).replace(day=start.day) - dt.timedelta(days=1)
         probe = _Probe(date=start)

@@ -137,11 +137,11 @@ class Promise:
         return self.due is not None and self.due < today and self.lot.received_on is None
 
 
-def promises(household: Household, today: dt.date) -> list[Promise]:
+def promises(household: Household, today: dt.date, catalog=None) -> list[Promise]:
     """Points a programme or campaign rule promised for a purchase and that are not confirmed received:
     due dates from the engine (楽天 +21 days, a campaign's payout date, スーパー還元's grant day, Amazon
     dpoint at shipment). Overdue ones first."""
-    catalog = get_catalog()
+    catalog = catalog or get_catalog()
     names = {f"rule:{rule.slug}": rule.name for rule in catalog.rules}
     postings = (
         Posting.objects.filter(
