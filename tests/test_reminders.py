@@ -95,7 +95,19 @@ def test_the_digest_is_in_the_members_language(expiring, time_machine):
 
     (message,) = run(time_machine, D(2026, 12, 1))
 
-    assert "期限" in message.body or "ポイント" in message.subject
+    assert message.subject == "pointbook：アリスさん、まもなく失効するポイントがあります"
+    assert message.body.startswith("アリスさん\n")
+    assert "まもなく失効するポイント：\n- 2026-12-31 楽天ポイント 500 (¥500) [期間限定]" in message.body
+    assert "Points that will expire" not in message.body
+
+
+def test_the_digest_is_in_english_for_a_member_who_chose_it(expiring, time_machine):
+    Preference.objects.filter(member=expiring.member).update(language="en")
+
+    (message,) = run(time_machine, D(2026, 12, 1))
+
+    assert message.subject == "pointbook: points to use soon, アリス"
+    assert "Points that will expire soon:\n- 2026-12-31 楽天ポイント 500 (¥500)" in message.body
 
 
 def test_nothing_to_say_sends_nothing(cast, time_machine):

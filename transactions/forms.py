@@ -46,7 +46,7 @@ class PurchaseForm(forms.Form):
         label=_("Channel"), choices=[(Channel.STORE, _("in store")), (Channel.ONLINE, _("online"))]
     )
     coupon_yen = forms.IntegerField(label=_("Yen coupon"), min_value=0, required=False)
-    coupon_percent = forms.IntegerField(label=_("% coupon"), min_value=0, max_value=100, required=False)
+    coupon_percent = forms.IntegerField(label=_("Percent coupon"), min_value=0, max_value=100, required=False)
     points_spent = forms.IntegerField(label=_("Points spent"), min_value=0, required=False)
     points_account = forms.ModelChoiceField(
         label=_("Points from"), queryset=LinkedAccount.objects.none(), required=False
