@@ -1,0 +1,238 @@
+"""Figures for one generated household on the configured database (`bin/bench` runs it per size and
+database, next to shared/bench/peer.sh): pages through gunicorn on loopback, SQL queries per page,
+`quote` for every catalog card, CSV import rows/s with peak memory, and a bounded load run.
+
+Prints figures; asserts nothing (targets are read from the output, not timed in tests).
+"""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import io
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+
+from households.models import Household
+from programs.catalog import get_catalog
+from programs.engine import quote_cards
+from transactions.generate import generate
+
+PAGES = {"dashboard": "/", "which card": "/which-card/?merchant=%E6%9D%B1%E4%BA%AC%E3%82%AC%E3%82%B9&amount=8800"}
+
+
+def pct(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
+class Command(BaseCommand):
+    help = "Benchmark pointbook on a generated household (see bin/bench)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--household", required=True, help="A household made by generate_household.")
+        parser.add_argument("--repeat", type=int, default=40, help="Requests per page for median / p95.")
+        parser.add_argument("--import-rows", type=int, default=5000)
+        parser.add_argument("--load-seconds", type=int, default=60)
+        parser.add_argument("--port", type=int, default=8765)
+
+    def handle(self, *args, household: str, repeat: int, import_rows: int, load_seconds: int, port: int, **options):
+        found = Household.objects.filter(name=household).first()
+        if found is None:
+            raise CommandError(f"No household named {household!r}; make one with generate_household.")
+        self.household = found
+        self.owner = found.members.filter(role="owner").select_related("user").first().user
+        n = found.purchases.count()
+        vendor = connection.vendor
+        self.stdout.write(f"== pointbook, {vendor}, {n:,} purchases ==")
+        self.queries()
+        self.quote()
+        if import_rows:  # first: the peak memory of child processes is then the import's
+            self.import_speed(import_rows)
+        with self.server(port) as base:
+            cookie = self.session_cookie()
+            for label, path in PAGES.items():
+                samples = self.timed(base, path, cookie, repeat)
+                self.stdout.write(
+                    f"{label:<11} median {statistics.median(samples):7.1f} ms   p95 {pct(samples, 0.95):7.1f} ms"
+                )
+            if load_seconds:
+                self.load(base, cookie, load_seconds)
+
+    # -- queries and quote -----------------------------------------------------------------------------
+    def queries(self) -> None:
+        client = Client()
+        client.force_login(self.owner)
+        with override_settings(ALLOWED_HOSTS=["*"]):
+            client.get("/")  # the first request of a process loads the catalog snapshot
+            for label, path in PAGES.items():
+                with CaptureQueriesContext(connection) as captured:
+                    response = client.get(path)
+                if response.status_code != 200:
+                    raise CommandError(f"{path} answered {response.status_code}")
+                self.stdout.write(f"{label:<11} {len(captured)} SQL queries per page")
+
+    def quote(self) -> None:
+        catalog = get_catalog()
+        day = timezone.localdate()
+        samples = []
+        for i in range(200):
+            t0 = time.perf_counter()
+            quote_cards(
+                ["東京ガス", "Amazon", "国税", "NHK", "ローソン", "近所のパン屋"][i % 6], 12_345, day, get_catalog()
+            )
+            samples.append((time.perf_counter() - t0) * 1000)
+        self.stdout.write(
+            f"quote       median {statistics.median(samples):7.2f} ms   p95 {pct(samples, 0.95):7.2f} ms"
+            f"   (all {len(catalog.methods)} catalog cards)"
+        )
+
+    # -- through a real server -------------------------------------------------------------------------
+    def session_cookie(self) -> str:
+        client = Client()
+        client.force_login(self.owner)
+        return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+    def server(self, port: int):
+        command = self
+
+        class Server:
+            def __enter__(self):
+                env = {**os.environ, "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+                self.process = subprocess.Popen(  # noqa: S603 — our own interpreter and arguments
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "pointbook.wsgi",
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        "--workers",
+                        "2",
+                        "--log-level",
+                        "warning",
+                    ],
+                    env=env,
+                )
+                for _ in range(300):
+                    try:
+                        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                        break
+                    except OSError:
+                        time.sleep(0.1)
+                else:
+                    raise CommandError("gunicorn did not start")
+                return f"127.0.0.1:{port}"
+
+            def __exit__(self, *exc):
+                self.process.terminate()
+                self.process.wait(timeout=30)
+                command.stdout.write("", ending="")
+
+        return Server()
+
+    def get(self, conn: http.client.HTTPConnection, path: str, cookie: str) -> int:
+        conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    def timed(self, base: str, path: str, cookie: str, repeat: int) -> list[float]:
+        conn = http.client.HTTPConnection(base, timeout=60)
+        for _ in range(3):  # warm both workers' catalog snapshots
+            status = self.get(conn, path, cookie)
+            if status != 200:
+                raise CommandError(f"{path} answered {status} through gunicorn")
+        samples = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            self.get(conn, path, cookie)
+            samples.append((time.perf_counter() - t0) * 1000)
+        conn.close()
+        return samples
+
+    def load(self, base: str, cookie: str, seconds: int, clients: int = 4) -> None:
+        """A bounded closed-loop load: `clients` threads requesting the dashboard for `seconds`."""
+        stop = time.perf_counter() + seconds
+        samples: list[float] = []
+        errors = [0]
+        lock = threading.Lock()
+
+        def worker() -> None:
+            conn = http.client.HTTPConnection(base, timeout=60)
+            mine = []
+            while time.perf_counter() < stop:
+                t0 = time.perf_counter()
+                try:
+                    ok = self.get(conn, "/", cookie) == 200
+                except OSError:
+                    ok = False
+                    conn = http.client.HTTPConnection(base, timeout=60)
+                mine.append((time.perf_counter() - t0) * 1000)
+                if not ok:
+                    with lock:
+                        errors[0] += 1
+            with lock:
+                samples.extend(mine)
+
+        threads = [threading.Thread(target=worker) for _ in range(clients)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - t0
+        self.stdout.write(
+            f"load        {len(samples) / elapsed:7.1f} req/s over {elapsed:.0f} s, {clients} clients, "
+            f"2 gunicorn workers: {errors[0]} errors, p50 {statistics.median(samples):.1f} ms, "
+            f"p99 {pct(samples, 0.99):.1f} ms"
+        )
+
+    # -- CSV import ------------------------------------------------------------------------------------
+    def import_speed(self, rows: int) -> None:
+        """Export the household's purchases, and import the first `rows` without points spent (the copy
+        starts with no points) into a fresh household of the same members and cards, in a subprocess."""
+        out = io.StringIO()
+        call_command("export_purchases", "--household", self.household.name, stdout=out)
+        lines = out.getvalue().splitlines()
+        reader = csv.DictReader(lines)
+        kept = [row for row in reader if not row["points_spent"] and not row["cancelled_on"]][:rows]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "purchases.csv"
+            with path.open("w", encoding="utf-8", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=reader.fieldnames)
+                writer.writeheader()
+                writer.writerows(kept)
+            name = f"{self.household.name} (import {time.time_ns()})"
+            generate(name, 1, seed=1, years=1, today=timezone.localdate(), password="-")
+            t0 = time.perf_counter()
+            done = subprocess.run(  # noqa: S603 — our own interpreter and arguments
+                [sys.executable, "manage.py", "import_purchases", "--household", name, str(path)],
+                capture_output=True,
+                text=True,
+            )
+            elapsed = time.perf_counter() - t0
+            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        if done.returncode:
+            self.stdout.write(f"import      refused: {done.stderr.strip().splitlines()[-1:]}")
+            return
+        self.stdout.write(
+            f"import      {len(kept) / elapsed:7.0f} rows/s ({len(kept):,} rows in {elapsed:.1f} s, engine and "
+            f"ledger included), peak memory {peak_mb:.0f} MB"
+        )
