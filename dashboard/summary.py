@@ -14,17 +14,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import F, Q, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 
 from households.models import Household
 from programs.catalog import Catalog, get_catalog
 from programs.engine import cycle_start, grant_date
 from programs.models import GrantTiming, LotKind
-from transactions.insights import promises
-from transactions.models import Posting, Purchase, Use
+from transactions.insights import Promise, promises
+from transactions.models import Purchase, Use
 from transactions.risks import orders_at_risk
 from wallets.balances import Balances, balances_on
-from wallets.models import CampaignEntry, HeldCard, Lot, Movement
+from wallets.models import CampaignEntry, HeldCard, Lot, MonthlyEarning
 
 TIMELINE_DAYS = 183
 
@@ -129,6 +129,7 @@ def build(household: Household, today: dt.date) -> Dashboard:
     catalog = get_catalog()
     balances = balances_on(household, today, horizon_days=TIMELINE_DAYS)
     entered = set(household.scoped(CampaignEntry).values_list("rule__slug", flat=True))
+    promised = promises(household, today, catalog)
     return Dashboard(
         today=today,
         balances=balances,
@@ -138,9 +139,9 @@ def build(household: Household, today: dt.date) -> Dashboard:
         # the accounts are already loaded with the balances
         auto_use=[row.account for row in balances.accounts if row.account.amazon_auto_use],
         not_entered=_not_entered(household, catalog, today, entered),
-        payouts=_payouts(household, catalog, today),
-        overdue=[p for p in promises(household, today, catalog) if p.overdue(today)],
-        cycles=_cycles(household, catalog, today, entered),
+        payouts=_payouts(promised, catalog, today),
+        overdue=[p for p in promised if p.overdue(today)],
+        cycles=_cycles(household, catalog, today, entered, promised),
         **_months(household, catalog, today),
         timeline=_timeline(balances, today),
     )
@@ -204,28 +205,22 @@ def _not_entered(household: Household, catalog: Catalog, today: dt.date, entered
     ]
 
 
-def _payouts(household: Household, catalog: Catalog, today: dt.date) -> list[Payout]:
-    """Campaign points promised by a payout date and not paid yet."""
-    rules = {r.slug: r for r in catalog.rules if r.grant_timing == GrantTiming.BY_PAYOUT_DATE}
-    if not rules:
-        return []
-    rows = (
-        Posting.objects.filter(
-            purchase__household=household,
-            reversed=False,
-            source__in=[f"rule:{slug}" for slug in rules],
-            movement__lot__available_on__gte=today,
-        )
-        .values_list("source", "movement__lot__available_on")
-        .annotate(points=Sum("movement__points"))
-    )
+def _payouts(promised: list[Promise], catalog: Catalog, today: dt.date) -> list[Payout]:
+    """Campaign points promised by a payout date still to come."""
+    rules = {f"rule:{r.slug}": r for r in catalog.rules if r.grant_timing == GrantTiming.BY_PAYOUT_DATE}
+    due: dict[tuple[str, dt.date], int] = defaultdict(int)
+    for p in promised:
+        if p.source in rules and p.due is not None and p.due >= today:
+            due[(p.source, p.due)] += p.lot.points
     return [
-        Payout(rules[source[5:]].name, catalog.programs[rules[source[5:]].program].name, points, due)
-        for source, due, points in rows
+        Payout(rules[source].name, catalog.programs[rules[source].program].name, points, day)
+        for (source, day), points in sorted(due.items(), key=lambda kv: (kv[0][1], kv[0][0]))
     ]
 
 
-def _cycles(household: Household, catalog: Catalog, today: dt.date, entered: set[str]) -> list[CycleFigures]:
+def _cycles(
+    household: Household, catalog: Catalog, today: dt.date, entered: set[str], promised: list[Promise]
+) -> list[CycleFigures]:
     rules = [r for r in catalog.rules if r.cap_yen_per_cycle is not None and r.valid_on(today)]
     if not rules:
         return []
@@ -237,17 +232,12 @@ def _cycles(household: Household, catalog: Catalog, today: dt.date, entered: set
     for key, start, amount in uses:
         if starts[key] == start:
             spent[key] += amount
+    # Points to come: the cycle's promised points not granted yet.
     earned: dict[str, int] = defaultdict(int)
-    postings = Posting.objects.filter(
-        purchase__household=household,
-        reversed=False,
-        source__in=[f"rule:{r.slug}" for r in rules],
-        purchase__day__gte=min(starts.values()),
-    ).values_list("source", "purchase__day", "movement__points")
-    for source, day, points in postings:
-        slug = source[5:]
-        if day >= starts[slug]:
-            earned[slug] += points
+    for p in promised:
+        slug = p.source[5:]
+        if slug in starts and p.purchase.day >= starts[slug]:
+            earned[slug] += p.lot.points
     figures = []
     for rule in rules:
         if rule.slug not in entered and not spent[rule.slug]:
@@ -278,31 +268,21 @@ class _Probe:
 
 
 def _months(household: Household, catalog: Catalog, today: dt.date) -> dict:
-    first = month_start(today, back=11)
+    """The 12-month chart and this month's figures, from the monthly summaries (12 rows per account at
+    most, however long the history) and this month's purchases."""
     months = [month_start(today, back=k) for k in range(11, -1, -1)]
     earned = (
-        household.scoped(Movement)
-        .filter(kind=Movement.Kind.EARN, on__gte=first, on__lte=today, reversed_by__isnull=True)
-        .annotate(month=TruncMonth("on"))
-        .values_list("month", "account__program__slug")
-        .annotate(points=Sum("points"))
+        household.scoped(MonthlyEarning)
+        .filter(month__gte=months[0], month__lte=months[-1])
+        .exclude(points=0)
+        .values_list("month", "account__program__slug", "points")
     )
     series: dict[str, list[int]] = {}
+    this_month: dict[str, int] = defaultdict(int)
     for month, slug, points in earned:
-        month = month.date() if isinstance(month, dt.datetime) else month
         series.setdefault(catalog.programs[slug].name, [0] * 12)[months.index(month)] += points
-    # This month's return: points posted by purchases made this month against what they cost.
-    this_month = dict(
-        Posting.objects.filter(
-            purchase__household=household,
-            purchase__day__gte=months[-1],
-            purchase__day__lte=today,
-            reversed=False,
-            movement__kind=Movement.Kind.EARN,
-        )
-        .values_list("movement__account__program__slug")
-        .annotate(points=Sum("movement__points"))
-    )
+        if month == months[-1]:
+            this_month[slug] += points
     spend = (
         household.scoped(Purchase)
         .active()

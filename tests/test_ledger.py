@@ -2,16 +2,19 @@
 
 import datetime as dt
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from programs.catalog import get_catalog
 from programs.engine import Context, Payment, earn
 from programs.models import LotKind
 from wallets import ledger
 from wallets.balances import balances_on
-from wallets.models import Allocation, Lot, Movement
+from wallets.models import Allocation, Lot, MonthlyEarning, Movement
 
 from .factories import LinkedAccountFactory
 
@@ -259,3 +262,16 @@ def test_earned_points_partly_spent_are_taken_back_from_the_points_left(rakuten)
 
     assert undo.points == -100
     assert figures(rakuten, D(2026, 5, 3)).available == 50
+
+
+def test_the_monthly_summary_follows_earnings_and_their_reversals_and_check_ledger_catches_a_drift(rakuten):
+    first = ledger.earn(rakuten, 120, D(2026, 3, 10), available_on=D(2026, 3, 10))
+    ledger.earn(rakuten, 30, D(2026, 3, 20), available_on=D(2026, 3, 20))
+    ledger.reverse(first, D(2026, 4, 2))  # taken back in April: March's earnings lose it
+
+    assert list(MonthlyEarning.objects.values_list("month", "points")) == [(D(2026, 3, 1), 30)]
+    call_command("check_ledger", stdout=StringIO())
+
+    MonthlyEarning.objects.update(points=31)
+    with pytest.raises(CommandError, match="1 monthly summaries differ"):
+        call_command("check_ledger", stdout=StringIO())

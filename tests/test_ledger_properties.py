@@ -2,7 +2,7 @@
 
 Whatever happens: on every day the balance equals the sum of the movements up to that day (less the
 points that had expired by then), it is never negative, no lot is spent after it expired, and the
-kept `remaining` of every lot equals a rebuild from the ledger.
+kept `remaining` of every lot and the monthly summaries equal a rebuild from the ledger.
 """
 
 import datetime as dt
@@ -66,6 +66,7 @@ def run(account, history) -> dt.date:
 
 def check(account, last_day: dt.date) -> None:
     assert ledger.ledger_differences() == []
+    assert ledger.summary_differences() == []  # the chart's monthly summaries, kept with each movement
     spent_after_expiry = Allocation.objects.filter(
         points__gt=0, movement__kind=Movement.Kind.SPEND, lot__expires_on__lt=F("movement__on")
     )

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 
 from households.models import Household, Member, Role
 from programs.catalog import Catalog, get_catalog
 from programs.engine import Item, cycle_start, earn
 from programs.models import Addon, EarningRule, LotKind, PaymentMethod, Program
-from wallets.ledger import counting_month_end
+from wallets.ledger import counting_month_end, refresh_summaries
 from wallets.models import Allocation, CampaignEntry, CycleBonus, HeldCard, LinkedAccount, Lot, Movement
 
 from .models import OrderItem, Posting, Purchase, Revision, Use
@@ -253,6 +253,9 @@ class Generator:
             self._expire_until(self.today)
             self._flush()
             self._flush(final=True)
+            refresh_summaries(list(self.by_pk))
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # after a bulk load, fresh statistics for the query planner
         return self.summary
 
     def _purchase(self, day: dt.date) -> None:
@@ -531,6 +534,7 @@ class Generator:
                 expires_on=lot.expires,
                 void=lot.void,
                 received_on=None if lot.void else received,
+                promised=lot.rule,
             )
             rows.append(row)
             allocations.append((row, lot.allocations))

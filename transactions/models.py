@@ -111,6 +111,8 @@ class OrderItem(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # Orders waiting for shipment: a handful, however many orders there were.
+        indexes = [models.Index(fields=["purchase"], condition=Q(shipped_on__isnull=True), name="item_unshipped")]
 
     def __str__(self) -> str:
         return f"{self.name} ¥{self.price:,}"

@@ -328,6 +328,7 @@ def _post(purchase: Purchase, facts: Facts, revision: Revision, by: AbstractBase
             by=by,
             note=label,
             reason=" ".join(earning.reasons),
+            promised=earning.source.startswith("rule:"),
         )
         postings.append(Posting(purchase=purchase, revision=revision, movement=movement, source=earning.source))
     Posting.objects.bulk_create(postings)

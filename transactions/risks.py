@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from households.models import Household
 from wallets.models import LinkedAccount, Lot
 
-from .models import Purchase
+from .models import OrderItem, Purchase
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,14 @@ class OrderAtRisk:
 def orders_at_risk(household: Household, today: dt.date) -> list[OrderAtRisk]:
     """Unshipped orders paying with points their account will not have on the expected shipment day.
     Two queries: the waiting orders, and the live lots of the accounts they spend from."""
+    # From the items not shipped yet (a partial index), not from every order in history.
+    unshipped = OrderItem.objects.filter(shipped_on__isnull=True).values("purchase_id")
     waiting = list(
         household.scoped(Purchase)
         .active()
-        .filter(points_spent__gt=0, items__shipped_on__isnull=True)
+        .filter(pk__in=unshipped, points_spent__gt=0)
         .exclude(postings__source="spend", postings__reversed=False)
         .select_related("member", "points_account__program")
-        .distinct()
     )
     if not waiting:
         return []

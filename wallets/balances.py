@@ -118,7 +118,7 @@ def balances_on(household: Household, day: dt.date, horizon_days: int = max(WIND
     per_account: dict[int, Figures] = {a.pk: Figures(program=a.program, day=day) for a in accounts}
     pending: dict[int, list[Pending]] = defaultdict(list)
     expiring: dict[int, list[Expiring]] = defaultdict(list)
-    lots = household.scoped(Lot).live_on(day).values_list("account_id", "kind", "available_on", "expires_on", "left")
+    lots = household.scoped(Lot).live_on(day, "account_id", "kind", "available_on", "expires_on", "left")
     for account_id, kind, available_on, expires_on, left in lots:
         figures = per_account[account_id]
         if available_on is not None and available_on <= day:

@@ -28,12 +28,12 @@ from itertools import groupby
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import F, Max, Sum
 from django.utils.translation import gettext as _
 
 from programs.models import LotKind, Program
 
-from .models import Allocation, LinkedAccount, Lot, Movement
+from .models import Allocation, LinkedAccount, Lot, MonthlyEarning, Movement
 
 Kind = Movement.Kind
 
@@ -74,6 +74,13 @@ def _movement(account, kind, points, on, by, note="", reason="", reverses=None) 
         reason=reason,
         reverses=reverses,
     )
+
+
+def _count_earned(account_id: int, on: dt.date, points: int) -> None:
+    """Keep the month's summary with the movement (the caller holds the account's lock)."""
+    month = on.replace(day=1)
+    if not MonthlyEarning.objects.filter(account_id=account_id, month=month).update(points=F("points") + points):
+        MonthlyEarning.objects.create(account_id=account_id, month=month, points=points)
 
 
 def plan(lots: Sequence[Lot], points: int) -> list[tuple[Lot, int]]:
@@ -224,6 +231,7 @@ def earn(
     by: AbstractBaseUser | None = None,
     note: str = "",
     reason: str = "",
+    promised: bool = False,
 ) -> Movement:
     """Points earned on `on`, pending until `available_on` (None: until an event such as shipment).
 
@@ -238,7 +246,10 @@ def earn(
         raise ValidationError(_("Points cannot expire before they become available."))
     account = _locked(account)
     movement = _movement(account, Kind.EARN, points, on, by, note, reason)
-    _new_lot(account, movement, kind, available_on, expires_on)
+    lot = _new_lot(account, movement, kind, available_on, expires_on)
+    if promised:
+        Lot.objects.filter(pk=lot.pk).update(promised=True)
+    _count_earned(account.pk, on, points)
     return movement
 
 
@@ -287,10 +298,10 @@ def spend(
 
 def available_points(account: LinkedAccount, on: dt.date, kinds: Iterable[str] | None = None) -> int:
     """Points the account can spend on `on` (available, not expired), of the given kinds if any."""
-    left = Lot.objects.filter(account=account).live_on(on).filter(available_on__lte=on)
+    left = Lot.objects.filter(account=account, available_on__lte=on)
     if kinds is not None:
         left = left.filter(kind__in=list(kinds))
-    return sum(left.values_list("left", flat=True))
+    return sum(left for (left,) in left.live_on(on, "left"))
 
 
 def check_available(account: LinkedAccount, points: int, on: dt.date, kinds: Iterable[str] | None = None) -> None:
@@ -355,6 +366,8 @@ def reverse(movement: Movement, on: dt.date, *, by: AbstractBaseUser | None = No
         raise ValidationError(_("This movement has already been reversed."))
     if on < movement.on:
         raise ValidationError(_("A reversal cannot be dated before the movement it reverses."))
+    if movement.kind == Kind.EARN:
+        _count_earned(account.pk, movement.on, -movement.points)  # the chart counts earnings not reversed
     if movement.points > 0:
         return _take_back(account, movement, on, by, note)
     undo = _movement(account, Kind.REVERSE, -movement.points, on, by, note, reverses=movement)
@@ -444,6 +457,36 @@ def ledger_differences() -> list[tuple[int, int, int]]:
         for pk, remaining, points, taken in rebuilt.iterator(chunk_size=5000)
         if remaining != points - (taken or 0)
     ]
+
+
+def monthly_rebuild(accounts=None) -> dict[tuple[int, dt.date], int]:
+    """Points earned per account and month, from the ledger: earn movements not reversed."""
+    from django.db.models.functions import TruncMonth
+
+    earned = Movement.objects.filter(kind=Kind.EARN, reversed_by__isnull=True)
+    if accounts is not None:
+        earned = earned.filter(account__in=accounts)
+    rows = earned.annotate(month=TruncMonth("on")).values_list("account_id", "month").annotate(points=Sum("points"))
+    return {(a, m.date() if isinstance(m, dt.datetime) else m): p for a, m, p in rows.order_by() if p}
+
+
+def summary_differences() -> list[tuple[int, dt.date, int, int]]:
+    """Months whose kept summary differs from a rebuild: (account, month, kept, rebuilt)."""
+    kept = {(a, m): p for a, m, p in MonthlyEarning.objects.values_list("account_id", "month", "points") if p}
+    rebuilt = monthly_rebuild()
+    return sorted(
+        (a, m, kept.get((a, m), 0), rebuilt.get((a, m), 0))
+        for a, m in kept.keys() | rebuilt.keys()
+        if kept.get((a, m), 0) != rebuilt.get((a, m), 0)
+    )
+
+
+def refresh_summaries(accounts) -> None:
+    """Rebuild the accounts' monthly summaries from the ledger (after rows were written in bulk)."""
+    MonthlyEarning.objects.filter(account__in=accounts).delete()
+    MonthlyEarning.objects.bulk_create(
+        MonthlyEarning(account_id=a, month=m, points=p) for (a, m), p in monthly_rebuild(accounts).items()
+    )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -169,7 +169,11 @@ class Movement(HouseholdOwned):
         verbose_name = _("movement")
         verbose_name_plural = _("movements")
         ordering = ["on", "id"]
-        indexes = [models.Index(fields=["account", "on"], name="movement_account_day")]
+        indexes = [
+            models.Index(fields=["account", "on"], name="movement_account_day"),
+            # Balances on a past day look up the few movements dated after it.
+            models.Index(fields=["on"], name="movement_day"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(points=0), name="movement_moves_points"),
             # Only a reversal points at another movement, and a reversal always does.
@@ -184,21 +188,27 @@ class Movement(HouseholdOwned):
 
 
 class LotQuerySet(HouseholdQuerySet):
-    def live_on(self, day: dt.date) -> LotQuerySet:
+    def live_on(self, day: dt.date, *fields: str) -> LotQuerySet:
         """Lots that may hold points on `day`, each annotated with `left` = its points on that day.
 
-        Reads only lots with points left now (or taken by movements dated after `day`), so a date near
-        today touches the live lots, not all of history (the partial index `lot_live` serves it).
+        Reads the lots with points left now (the partial index `lot_live`) and, in the same query, the
+        few emptied by movements dated after `day`, so a date near today touches the live lots, not all
+        of history. A union: filter before calling it, order after; `fields` gives rows of those fields.
         """
-        taken_later = Allocation.objects.filter(lot=OuterRef("pk"), movement__on__gt=day)
-        return (
-            self.filter(Q(remaining__gt=0) | Exists(taken_later), earned_on__lte=day)
+        taken_later = Allocation.objects.filter(movement__on__gt=day).values("lot_id")
+        base = (
+            self.filter(earned_on__lte=day)
             .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day))
             .annotate(
                 left=F("points") - Coalesce(Sum("allocations__points", filter=Q(allocations__movement__on__lte=day)), 0)
             )
             .filter(left__gt=0)
+            .order_by()
         )
+        live, emptied = base.filter(remaining__gt=0), base.filter(remaining=0, pk__in=taken_later)
+        if fields:  # rows of these fields (a union cannot be narrowed afterwards)
+            live, emptied = live.values_list(*fields), emptied.values_list(*fields)
+        return live.union(emptied, all=True).order_by()
 
     def usable_on(self, day: dt.date) -> LotQuerySet:
         """Lots whose points can be spent on `day`: available, not expired, points left now."""
@@ -234,6 +244,8 @@ class Lot(HouseholdOwned):
     # The day a member confirmed the programme really granted these points (marked received, or a
     # reconciled balance that includes them); promised points past due without it are "overdue".
     received_on = models.DateField(_("received on"), null=True, blank=True)
+    # Points a rule promised (a campaign, 楽天市場's SPU, スーパー還元): the family checks they arrive.
+    promised = models.BooleanField(default=False)
 
     objects = LotQuerySet.as_manager()
 
@@ -246,6 +258,14 @@ class Lot(HouseholdOwned):
             models.Index(fields=["account", "expires_on"], condition=Q(remaining__gt=0), name="lot_live"),
             # Expiry chains (楽天) look up an account's normal grants by date.
             models.Index(fields=["account", "kind", "available_on"], name="lot_grants"),
+            # "Lost last month" reads the lots that expired in one month.
+            models.Index(fields=["expires_on"], name="lot_expiry"),
+            # Promises not yet confirmed: a handful, however long the history.
+            models.Index(
+                fields=["account"],
+                condition=Q(promised=True, received_on__isnull=True, void=False),
+                name="lot_open_promise",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(remaining__lte=F("points")), name="lot_remaining_within_points"),
@@ -277,3 +297,22 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.movement_id} → lot {self.lot_id}: {self.points:+d}"
+
+
+class MonthlyEarning(HouseholdOwned):
+    """Points earned per account and month (earn movements not reversed): the dashboard's chart.
+
+    A summary kept in the same transaction as the movement (`wallets.ledger`); the ledger stays the
+    truth and `check_ledger` rebuilds it and reports any difference."""
+
+    household_lookup = "account__member__household"
+
+    account = models.ForeignKey(LinkedAccount, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day of the month
+    points = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "month"], name="one_summary_per_account_month")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.month:%Y-%m} {self.points}"
