@@ -20,7 +20,7 @@ from households.models import Household
 from programs.catalog import Catalog, get_catalog
 from programs.engine import cycle_start, grant_date
 from programs.models import GrantTiming, LotKind
-from transactions.insights import Promise, promises
+from transactions.insights import PromiseTotal, promise_totals
 from transactions.models import Purchase, Use
 from transactions.risks import orders_at_risk
 from wallets.balances import Balances, balances_on
@@ -129,7 +129,7 @@ def build(household: Household, today: dt.date) -> Dashboard:
     catalog = get_catalog()
     balances = balances_on(household, today, horizon_days=TIMELINE_DAYS)
     entered = set(household.scoped(CampaignEntry).values_list("rule__slug", flat=True))
-    promised = promises(household, today, catalog)
+    promised = promise_totals(household, today, catalog)
     return Dashboard(
         today=today,
         balances=balances,
@@ -205,13 +205,13 @@ def _not_entered(household: Household, catalog: Catalog, today: dt.date, entered
     ]
 
 
-def _payouts(promised: list[Promise], catalog: Catalog, today: dt.date) -> list[Payout]:
+def _payouts(promised: list[PromiseTotal], catalog: Catalog, today: dt.date) -> list[Payout]:
     """Campaign points promised by a payout date still to come."""
     rules = {f"rule:{r.slug}": r for r in catalog.rules if r.grant_timing == GrantTiming.BY_PAYOUT_DATE}
     due: dict[tuple[str, dt.date], int] = defaultdict(int)
     for p in promised:
         if p.source in rules and p.due is not None and p.due >= today:
-            due[(p.source, p.due)] += p.lot.points
+            due[(p.source, p.due)] += p.points
     return [
         Payout(rules[source].name, catalog.programs[rules[source].program].name, points, day)
         for (source, day), points in sorted(due.items(), key=lambda kv: (kv[0][1], kv[0][0]))
@@ -219,7 +219,7 @@ def _payouts(promised: list[Promise], catalog: Catalog, today: dt.date) -> list[
 
 
 def _cycles(
-    household: Household, catalog: Catalog, today: dt.date, entered: set[str], promised: list[Promise]
+    household: Household, catalog: Catalog, today: dt.date, entered: set[str], promised: list[PromiseTotal]
 ) -> list[CycleFigures]:
     rules = [r for r in catalog.rules if r.cap_yen_per_cycle is not None and r.valid_on(today)]
     if not rules:
@@ -232,19 +232,19 @@ def _cycles(
     for key, start, amount in uses:
         if starts[key] == start:
             spent[key] += amount
-    # Points to come: the cycle's promised points not granted yet.
+    # Points to come: what is promised for the cycle's grant day and not received yet.
+    grants = {slug: grant_date(rule, _Probe(date=starts[slug])) for slug, rule in ((r.slug, r) for r in rules)}
     earned: dict[str, int] = defaultdict(int)
     for p in promised:
         slug = p.source[5:]
-        if slug in starts and p.purchase.day >= starts[slug]:
-            earned[slug] += p.lot.points
+        if slug in grants and p.due is not None and p.due == grants[slug]:
+            earned[slug] += p.points
     figures = []
     for rule in rules:
         if rule.slug not in entered and not spent[rule.slug]:
             continue  # nobody in the household takes part
         start = starts[rule.slug]
         end = month_start(start, back=-1).replace(day=start.day) - dt.timedelta(days=1)
-        probe = _Probe(date=start)
         figures.append(
             CycleFigures(
                 rule=rule.name,
@@ -253,7 +253,7 @@ def _cycles(
                 cap_yen=rule.cap_yen_per_cycle,
                 spent_yen=spent[rule.slug],
                 points_to_come=earned[rule.slug],
-                grant_on=grant_date(rule, probe),
+                grant_on=grants[rule.slug],
             )
         )
     return figures

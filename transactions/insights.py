@@ -141,6 +141,40 @@ class Promise:
         return self.due is not None and self.due < today and self.lot.received_on is None
 
 
+@dataclass(frozen=True)
+class PromiseTotal:
+    """Promised points not yet received, summed per member, programme, rule and due day."""
+
+    member: str
+    program_name: str
+    source: str
+    rule: str
+    due: dt.date | None
+    points: int
+
+    def overdue(self, today: dt.date) -> bool:
+        return self.due is not None and self.due < today
+
+
+def promise_totals(household: Household, today: dt.date, catalog=None) -> list[PromiseTotal]:
+    """`promises` summed in the database, for the dashboard: one row per member, programme, rule and due
+    day however many purchases made them. Overdue ones first."""
+    catalog = catalog or get_catalog()
+    names = {f"rule:{rule.slug}": rule.name for rule in catalog.rules}
+    rows = (
+        household.scoped(Lot)
+        .filter(promised=True, received_on__isnull=True, void=False, earned_by__posting__reversed=False)
+        .values_list("account__member__name", "account__program__slug", "earned_by__posting__source", "available_on")
+        .annotate(points=Sum("points"))
+        .order_by()
+    )
+    totals = [
+        PromiseTotal(member, catalog.programs[slug].name, source, names.get(source, source), due, points)
+        for member, slug, source, due, points in rows
+    ]
+    return sorted(totals, key=lambda p: (not p.overdue(today), p.due or dt.date.max, p.member, p.source))
+
+
 def promises(household: Household, today: dt.date, catalog=None) -> list[Promise]:
     """Points a programme or campaign rule promised for a purchase and that are not confirmed received:
     due dates from the engine (楽天 +21 days, a campaign's payout date, スーパー還元's grant day, Amazon

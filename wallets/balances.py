@@ -1,7 +1,7 @@
 """Balances on any date: available, pending (with the day each becomes available) and expiring soon.
 
-Two queries whatever the length of history: the household's accounts, and its live lots with the
-points each held on the day (`Lot.objects.live_on`). Per account, per member and programme, and for
+Two queries whatever the length of history: the household's accounts, and the points its live lots
+held on the day, summed in the database (`_points_on`). Per account, per member and programme, and for
 the whole household, each with its yen value. The dashboard and `manage.py balances` both read this.
 """
 
@@ -11,10 +11,13 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import BooleanField, Case, DateField, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
+
 from households.models import Household
 from programs.models import LotKind, Program
 
-from .models import LinkedAccount, Lot
+from .models import Allocation, LinkedAccount, Lot, Movement
 
 WINDOWS = (30, 60, 90)
 
@@ -108,6 +111,61 @@ def _merge_expiring(rows: list[Expiring]) -> list[Expiring]:
     return [Expiring(points, day, kind) for (day, kind), points in sorted(sums.items())]
 
 
+def _points_on(household: Household, accounts, day: dt.date, horizon: dt.date):
+    """Points held on `day`, summed in the database per account, kind, availability (pending: with the
+    day they become available) and expiry day within `horizon` (later: None).
+
+    A lot's points on `day` are what it has left now plus what movements dated after `day` took from
+    it, so this reads the live lots (partial index `lot_live`) and the few allocations of movements
+    dated after `day` (index on Movement.on) — never the whole history — in one query."""
+
+    def keys(prefix: str = "") -> dict:
+        at = lambda name: F(prefix + name)  # noqa: E731
+        return {
+            "available": Case(
+                When(**{prefix + "available_on__lte": day}, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            "pending_on": Case(
+                When(**{prefix + "available_on__lte": day}, then=Value(None)),
+                default=at("available_on"),
+                output_field=DateField(),
+            ),
+            "expires": Case(
+                When(**{prefix + "expires_on__lte": horizon}, then=at("expires_on")),
+                default=Value(None),
+                output_field=DateField(),
+            ),
+        }
+
+    live = (
+        household.scoped(Lot)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day), earned_on__lte=day, remaining__gt=0)
+        .annotate(**keys())
+        .values("account_id", "kind", "available", "pending_on", "expires")
+        .annotate(points=Sum("remaining"))
+        .values_list("account_id", "kind", "available", "pending_on", "expires", "points")
+        .order_by()
+    )
+    # Driven by the accounts' movements after `day` (index movement_account_day); the lot's expiry is
+    # compared through an expression, so the planner does not start from every lot that never expires.
+    taken_later = (
+        Allocation.objects.alias(lot_end=Coalesce("lot__expires_on", Value(dt.date.max)))
+        .filter(
+            movement__in=Movement.objects.filter(account__in=list(accounts), on__gt=day).values("pk"),
+            lot__earned_on__lte=day,
+            lot_end__gte=day,
+        )
+        .annotate(**keys("lot__"))
+        .values("lot__account_id", "lot__kind", "available", "pending_on", "expires")
+        .annotate(points=Sum("points"))
+        .values_list("lot__account_id", "lot__kind", "available", "pending_on", "expires", "points")
+        .order_by()
+    )
+    return live.union(taken_later, all=True).order_by()
+
+
 def balances_on(household: Household, day: dt.date, horizon_days: int = max(WINDOWS)) -> Balances:
     """Figures on `day`; `expiring` lists what expires within `horizon_days` (the dashboard's timeline
     looks six months ahead)."""
@@ -118,15 +176,16 @@ def balances_on(household: Household, day: dt.date, horizon_days: int = max(WIND
     per_account: dict[int, Figures] = {a.pk: Figures(program=a.program, day=day) for a in accounts}
     pending: dict[int, list[Pending]] = defaultdict(list)
     expiring: dict[int, list[Expiring]] = defaultdict(list)
-    lots = household.scoped(Lot).live_on(day, "account_id", "kind", "available_on", "expires_on", "left")
-    for account_id, kind, available_on, expires_on, left in lots:
+    for account_id, kind, available, pending_on, expires_on, points in _points_on(household, per_account, day, horizon):
+        if not points:
+            continue
         figures = per_account[account_id]
-        if available_on is not None and available_on <= day:
-            figures.available += left
+        if available:
+            figures.available += points
         else:
-            pending[account_id].append(Pending(left, available_on))
-        if expires_on is not None and expires_on <= horizon:
-            expiring[account_id].append(Expiring(left, expires_on, kind))
+            pending[account_id].append(Pending(points, pending_on))
+        if expires_on is not None:
+            expiring[account_id].append(Expiring(points, expires_on, kind))
     for account_id, figures in per_account.items():
         figures.pending = _merge_pending(pending[account_id])
         figures.expiring = _merge_expiring(expiring[account_id])
