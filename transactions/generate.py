@@ -538,6 +538,7 @@ class Generator:
             )
             rows.append(row)
             allocations.append((row, lot.allocations))
+            lot.allocations = []  # written: the expiry heap may still hold the lot, not its history
         Lot.objects.bulk_create(rows, batch_size=BATCH)
         Allocation.objects.bulk_create(
             (Allocation(movement_id=_pk(m), lot_id=row.pk, points=p) for row, taken in allocations for m, p in taken),
