@@ -7,9 +7,7 @@ Prints figures; asserts nothing (targets are read from the output, not timed in 
 
 from __future__ import annotations
 
-import csv
 import http.client
-import io
 import os
 import resource
 import socket
@@ -22,7 +20,6 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
@@ -32,6 +29,7 @@ from django.utils import timezone
 from households.models import Household
 from programs.catalog import get_catalog
 from programs.engine import quote_cards
+from transactions.csv_io import export
 from transactions.generate import generate
 
 PAGES = {"dashboard": "/", "which card": "/which-card/?merchant=%E6%9D%B1%E4%BA%AC%E3%82%AC%E3%82%B9&amount=8800"}
@@ -48,7 +46,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--household", required=True, help="A household made by generate_household.")
         parser.add_argument("--repeat", type=int, default=40, help="Requests per page for median / p95.")
-        parser.add_argument("--import-rows", type=int, default=5000)
+        parser.add_argument("--import-rows", type=int, default=5000, help="-1: every purchase; 0: no import")
         parser.add_argument("--load-seconds", type=int, default=60)
         parser.add_argument("--port", type=int, default=8765)
 
@@ -63,7 +61,7 @@ class Command(BaseCommand):
         self.stdout.write(f"== pointbook, {vendor}, {n:,} purchases ==")
         self.queries()
         self.quote()
-        if import_rows:  # first: the peak memory of child processes is then the import's
+        if import_rows != 0:  # first: the peak memory of child processes is then the import's
             self.import_speed(import_rows)
         with self.server(port) as base:
             cookie = self.session_cookie()
@@ -206,21 +204,20 @@ class Command(BaseCommand):
 
     # -- CSV import ------------------------------------------------------------------------------------
     def import_speed(self, rows: int) -> None:
-        """Export the household's purchases, and import the first `rows` without points spent (the copy
-        starts with no points) into a fresh household of the same members and cards, in a subprocess."""
-        out = io.StringIO()
-        call_command("export_purchases", "--household", self.household.name, stdout=out)
-        lines = out.getvalue().splitlines()
-        reader = csv.DictReader(lines)
-        kept = [row for row in reader if not row["points_spent"] and not row["cancelled_on"]][:rows]
+        """Export the household's purchases and import the first `rows` (all of them with -1) into a fresh
+        household with the same members and cards and no history yet, in a subprocess (its peak memory is
+        the import's)."""
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "purchases.csv"
+            kept = -1  # the header
             with path.open("w", encoding="utf-8", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=reader.fieldnames)
-                writer.writeheader()
-                writer.writerows(kept)
+                for line in export(self.household):
+                    if rows >= 0 and kept >= rows:
+                        break
+                    f.write(line)
+                    kept += 1
             name = f"{self.household.name} (import {time.time_ns()})"
-            generate(name, 1, seed=1, years=1, today=timezone.localdate(), password="-")
+            generate(name, 0, seed=1, years=1, today=timezone.localdate(), password="-")
             t0 = time.perf_counter()
             done = subprocess.run(  # noqa: S603 — our own interpreter and arguments
                 [sys.executable, "manage.py", "import_purchases", "--household", name, str(path)],
@@ -233,6 +230,6 @@ class Command(BaseCommand):
             self.stdout.write(f"import      refused: {done.stderr.strip().splitlines()[-1:]}")
             return
         self.stdout.write(
-            f"import      {len(kept) / elapsed:7.0f} rows/s ({len(kept):,} rows in {elapsed:.1f} s, engine and "
+            f"import      {kept / elapsed:7.0f} rows/s ({kept:,} rows in {elapsed:.1f} s, engine and "
             f"ledger included), peak memory {peak_mb:.0f} MB"
         )
