@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import F, Q, Sum
@@ -140,7 +140,7 @@ def build(household: Household, today: dt.date) -> Dashboard:
         auto_use=[row.account for row in balances.accounts if row.account.amazon_auto_use],
         not_entered=_not_entered(household, catalog, today, entered),
         payouts=_payouts(promised, catalog, today),
-        overdue=[p for p in promised if p.overdue(today)],
+        overdue=_overdue(promised, today),
         cycles=_cycles(household, catalog, today, entered, promised),
         **_months(household, catalog, today),
         timeline=_timeline(balances, today),
@@ -203,6 +203,18 @@ def _not_entered(household: Household, catalog: Catalog, today: dt.date, entered
         and rule.valid_from <= today + dt.timedelta(days=30)
         and (not rule.methods or rule.methods & held)
     ]
+
+
+def _overdue(promised: list[PromiseTotal], today: dt.date) -> list[PromiseTotal]:
+    """Overdue promises, one line per member, programme and rule however many purchases and due days they
+    come from (the insights page lists them one by one), dated by the latest day they were due by."""
+    groups: dict[tuple[str, str, str], PromiseTotal] = {}
+    for p in promised:
+        if p.overdue(today):
+            key = (p.member, p.program_name, p.source)
+            seen = groups.get(key)
+            groups[key] = p if seen is None else replace(seen, points=seen.points + p.points, due=max(seen.due, p.due))
+    return sorted(groups.values(), key=lambda p: (p.due, p.member, p.source))
 
 
 def _payouts(promised: list[PromiseTotal], catalog: Catalog, today: dt.date) -> list[Payout]:

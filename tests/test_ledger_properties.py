@@ -2,10 +2,12 @@
 
 Whatever happens: on every day the balance equals the sum of the movements up to that day (less the
 points that had expired by then), it is never negative, no lot is spent after it expired, and the
-kept `remaining` of every lot and the monthly summaries equal a rebuild from the ledger.
+kept `remaining` of every lot, the monthly summaries and the balance snapshots equal a rebuild from
+the ledger, and balances read from a snapshot equal balances summed from the lots, on any day.
 """
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -17,7 +19,7 @@ from hypothesis import strategies as st
 from households.models import Household, Member
 from programs.models import LotKind, Program
 from wallets import ledger
-from wallets.balances import balances_on
+from wallets.balances import _points_on, balances_on, holdings_differences, points_held
 from wallets.models import Allocation, LinkedAccount, Lot, Movement
 
 START = dt.date(2025, 1, 1)
@@ -61,12 +63,24 @@ def run(account, history) -> dt.date:
                     ledger.record_expiries(today)
         except (ValidationError, IndexError, ZeroDivisionError):
             pass  # a refused movement changes nothing; the invariants below must still hold
+        if op[1] % 3 == 0:  # the family looks now and then: a snapshot is made, the next write outdates it
+            balances_on(account.member.household, today)
     return today
+
+
+def summed(rows) -> Counter:
+    totals = Counter()
+    for account, kind, available, pending_on, expires, points in rows:
+        totals[(account, kind, bool(available), pending_on, expires)] += points
+    return +totals
 
 
 def check(account, last_day: dt.date) -> None:
     assert ledger.ledger_differences() == []
     assert ledger.summary_differences() == []  # the chart's monthly summaries, kept with each movement
+    household = account.member.household
+    balances_on(household, last_day)  # a current snapshot, as the dashboard leaves it
+    assert holdings_differences() == []
     spent_after_expiry = Allocation.objects.filter(
         points__gt=0, movement__kind=Movement.Kind.SPEND, lot__expires_on__lt=F("movement__on")
     )
@@ -85,6 +99,11 @@ def check(account, last_day: dt.date) -> None:
         assert held >= 0
         assert all(f.available >= 0 for f in figures)
         assert held == moved - expired_unrecorded, day
+        fresh = LinkedAccount.objects.get(pk=account.pk)
+        horizon = day + dt.timedelta(days=90)
+        assert summed(points_held(household, [fresh], day, horizon)) == summed(
+            _points_on(household, [fresh], day, horizon)
+        ), day
         day += dt.timedelta(days=23)
 
 

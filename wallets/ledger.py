@@ -60,7 +60,11 @@ def in_spending_order(lots: Iterable[Lot], program: Program) -> list[Lot]:
 
 
 def _locked(account: LinkedAccount) -> LinkedAccount:
-    return LinkedAccount.objects.select_for_update().select_related("program", "member").get(pk=account.pk)
+    """The account, locked for a write; its balance snapshot (`Holding`) stops being current in the same
+    transaction, so no reader can take the old snapshot for the new ledger."""
+    locked = LinkedAccount.objects.select_for_update().select_related("program", "member").get(pk=account.pk)
+    LinkedAccount.objects.filter(pk=account.pk).update(ledger_version=F("ledger_version") + 1)
+    return locked
 
 
 def _movement(account, kind, points, on, by, note="", reason="", reverses=None) -> Movement:

@@ -44,6 +44,14 @@ class LinkedAccount(HouseholdOwned):
         help_text=_("Amazon then spends all of these points on every order."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Every ledger write bumps `ledger_version` in its own transaction (`wallets.ledger._locked`); the
+    # account's `Holding` snapshot is current while `holdings_version` equals it. `holdings_from`: the
+    # latest day of a movement that took points when the snapshot was made (earlier days read the lots).
+    ledger_version = models.PositiveBigIntegerField(default=0, editable=False)
+    holdings_version = models.BigIntegerField(default=-1, editable=False)
+    holdings_from = models.DateField(null=True, editable=False)
+
+    LEDGER_FIELDS = frozenset({"ledger_version", "holdings_version", "holdings_from"})
 
     class Meta:
         verbose_name = _("linked account")
@@ -60,6 +68,15 @@ class LinkedAccount(HouseholdOwned):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.program}"
+
+    def save(self, *args, **kwargs) -> None:
+        # An edit (label, Amazon link) never writes the ledger's versions back from a stale copy: that
+        # could mark an old balance snapshot current.
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in self.LEDGER_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -316,3 +333,25 @@ class MonthlyEarning(HouseholdOwned):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.month:%Y-%m} {self.points}"
+
+
+class Holding(HouseholdOwned):
+    """Points left in an account's lots, summed per kind and dates: what balances read instead of every
+    live lot (a family paying by card every day keeps thousands of lots; their dates are a few hundred).
+
+    A snapshot of the ledger, never a second truth: every ledger write bumps the account's
+    `ledger_version` in its own transaction, and the next read of an account whose `holdings_version`
+    differs rebuilds its rows from the lots (`wallets.balances`). `check_ledger` compares the current
+    snapshots with a rebuild."""
+
+    household_lookup = "account__member__household"
+
+    account = models.ForeignKey(LinkedAccount, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=LotKind)
+    earned_on = models.DateField()
+    available_on = models.DateField(null=True)
+    expires_on = models.DateField(null=True)
+    points = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.kind} {self.available_on}→{self.expires_on}: {self.points}"

@@ -1,10 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from wallets.balances import holdings_differences
 from wallets.ledger import ledger_differences, summary_differences
 
 
 class Command(BaseCommand):
-    help = "Rebuild every lot's points left and the monthly summaries from the ledger; report any difference."
+    help = (
+        "Rebuild every lot's points left, the monthly summaries and the balance snapshots from the ledger; "
+        "report any difference."
+    )
 
     def handle(self, *args, **options) -> None:
         differences = ledger_differences()
@@ -13,6 +17,15 @@ class Command(BaseCommand):
         months = summary_differences()
         for account, month, kept, rebuilt in months:
             self.stdout.write(f"account {account}, {month:%Y-%m}: summary {kept}, ledger says {rebuilt}")
-        if differences or months:
-            raise CommandError(f"{len(differences)} lot(s) and {len(months)} monthly summaries differ from the ledger.")
-        self.stdout.write("The kept balances and monthly summaries equal a rebuild from the ledger.")
+        held = holdings_differences()
+        for account, (kind, earned, available, expires), kept, rebuilt in held:
+            self.stdout.write(
+                f"account {account}, {kind} earned {earned} available {available} expiring {expires}: "
+                f"snapshot {kept}, lots say {rebuilt}"
+            )
+        if differences or months or held:
+            raise CommandError(
+                f"{len(differences)} lot(s), {len(months)} monthly summaries and {len(held)} balance snapshot "
+                "row(s) differ from the ledger."
+            )
+        self.stdout.write("The kept balances, monthly summaries and balance snapshots equal a rebuild from the ledger.")
