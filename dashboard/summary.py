@@ -129,7 +129,7 @@ def build(household: Household, today: dt.date) -> Dashboard:
     catalog = get_catalog()
     balances = balances_on(household, today, horizon_days=TIMELINE_DAYS)
     entered = set(household.scoped(CampaignEntry).values_list("rule__slug", flat=True))
-    promised = promise_totals(household, today, catalog)
+    promised = promise_totals(household, today, catalog, accounts=[row.account for row in balances.accounts])
     return Dashboard(
         today=today,
         balances=balances,

@@ -84,11 +84,12 @@ def test_the_dashboard_of_a_long_history_takes_no_more_queries(client, generated
 
     def count(h: Household) -> int:
         client.force_login(h.members.get(role="owner").user)
+        client.get("/")  # the first look makes the balance snapshots of accounts written in bulk
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/").status_code == 200
         return len(queries)
 
-    assert count(household) == count(small)
+    assert count(household) == count(small) <= 15
 
 
 def test_the_command_refuses_a_name_in_use(generated):

@@ -13,6 +13,7 @@ from transactions import posting
 from transactions.insights import missed_points, promises
 from transactions.posting import Facts
 from wallets import ledger
+from wallets.balances import holdings_differences
 from wallets.models import CampaignEntry, Lot
 
 from .factories import HeldCardFactory, LinkedAccountFactory
@@ -207,6 +208,32 @@ def test_an_overdue_promise_shows_on_the_dashboard_and_clears_when_marked_receiv
     as_bob.post(reverse("lot_received", args=[promise.lot.pk]))
 
     assert as_bob.get(reverse("home")).context["board"].overdue == []
+
+
+def test_the_dashboards_promise_snapshot_follows_a_cancellation_and_a_new_promise(as_bob, cast, time_machine):
+    CampaignEntry.objects.create(
+        member=cast.bob,
+        rule=EarningRule.objects.get(slug="aupay-amazon-2026spring"),
+        status="returning",
+        entered_on=D(2026, 3, 31),
+    )
+
+    def order(day):
+        return posting.log_purchase(
+            Facts(member=cast.bob, day=day, merchant_name="Amazon", amount=3000, method="aupay-net", channel="online")
+        )
+
+    first = order(D(2026, 4, 2))
+    time_machine.move_to(dt.datetime(2026, 7, 2, 12, tzinfo=ZoneInfo("Asia/Tokyo")), tick=False)
+    assert [p.points for p in as_bob.get(reverse("home")).context["board"].overdue] == [300]
+
+    posting.cancel(first, on=D(2026, 7, 2))  # the promise goes with the purchase
+    assert as_bob.get(reverse("home")).context["board"].overdue == []
+    order(D(2026, 4, 3))  # the cancelled order gave its share of the campaign's 500-point cap back
+    order(D(2026, 4, 4))
+    (late,) = as_bob.get(reverse("home")).context["board"].overdue  # two promises, one line
+    assert (late.points, late.due) == (300 + 200, D(2026, 6, 30))
+    assert holdings_differences() == []
 
 
 def test_the_what_if_page_shows_the_lots_a_spend_would_use(as_carol, cast, time_machine):

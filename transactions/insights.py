@@ -17,7 +17,8 @@ from django.db.models import Sum
 from households.models import Household
 from programs.catalog import get_catalog
 from programs.engine import earn
-from wallets.models import HeldCard, Lot, Movement
+from wallets.balances import open_promise_rows, open_promises
+from wallets.models import HeldCard, LinkedAccount, Lot, Movement
 
 from .models import Posting, Purchase
 from .posting import context_from, facts_of, member_facts, payment_for
@@ -156,21 +157,25 @@ class PromiseTotal:
         return self.due is not None and self.due < today
 
 
-def promise_totals(household: Household, today: dt.date, catalog=None) -> list[PromiseTotal]:
-    """`promises` summed in the database, for the dashboard: one row per member, programme, rule and due
-    day however many purchases made them. Overdue ones first."""
+def promise_totals(household: Household, today: dt.date, catalog=None, accounts=None) -> list[PromiseTotal]:
+    """`promises` summed, for the dashboard: one row per member, programme, rule and due day however many
+    purchases made them. Overdue ones first. With the household's `accounts` as `balances_on` left
+    them, read from their snapshots (`wallets.balances.open_promises`); otherwise summed from the lots."""
     catalog = catalog or get_catalog()
     names = {f"rule:{rule.slug}": rule.name for rule in catalog.rules}
-    rows = (
-        household.scoped(Lot)
-        .filter(promised=True, received_on__isnull=True, void=False, earned_by__posting__reversed=False)
-        .values_list("account__member__name", "account__program__slug", "earned_by__posting__source", "available_on")
-        .annotate(points=Sum("points"))
-        .order_by()
-    )
+    if accounts is None:
+        accounts = list(household.scoped(LinkedAccount).select_related("member", "program"))
+        rows = open_promise_rows(accounts)
+    else:
+        rows = open_promises(household, accounts)
+    by_pk = {a.pk: a for a in accounts}
+    sums: dict[tuple[str, str, str, dt.date | None], int] = defaultdict(int)
+    for account_id, source, due, points in rows:
+        account = by_pk[account_id]
+        sums[(account.member.name, account.program.slug, source, due)] += points
     totals = [
         PromiseTotal(member, catalog.programs[slug].name, source, names.get(source, source), due, points)
-        for member, slug, source, due, points in rows
+        for (member, slug, source, due), points in sums.items()
     ]
     return sorted(totals, key=lambda p: (not p.overdue(today), p.due or dt.date.max, p.member, p.source))
 

@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from households.models import Household
 from programs.models import LotKind, Program
 
-from .models import Allocation, Holding, LinkedAccount, Lot, Movement
+from .models import Allocation, Holding, LinkedAccount, Lot, Movement, OpenPromise
 
 WINDOWS = (30, 60, 90)
 
@@ -184,6 +184,39 @@ def snapshot_rows(accounts) -> list[tuple[int, str, dt.date, dt.date | None, dt.
     )
 
 
+def open_promise_rows(accounts) -> list[tuple[int, str, dt.date | None, int]]:
+    """Promised points not yet received, from the lots: (account, rule source, due day, points)."""
+    return list(
+        Lot.objects.filter(
+            account__in=list(accounts),
+            promised=True,
+            received_on__isnull=True,
+            void=False,
+            earned_by__posting__reversed=False,
+        )
+        .values_list("account_id", "earned_by__posting__source", "available_on")
+        .annotate(points=Sum("points"))
+        .order_by()
+    )
+
+
+def open_promises(household: Household, accounts: list[LinkedAccount]) -> list[tuple[int, str, dt.date | None, int]]:
+    """`open_promise_rows` of the accounts, from the snapshots where they are current (read the accounts
+    through `balances_on` first: it rebuilds the out-of-date ones)."""
+    current = [a for a in accounts if a.holdings_version == a.ledger_version]
+    rest = [a for a in accounts if a.holdings_version != a.ledger_version]
+    rows = []
+    if current:
+        rows += (
+            household.scoped(OpenPromise)
+            .filter(account__in=current)
+            .values_list("account_id", "source", "due", "points")
+        )
+    if rest:
+        rows += open_promise_rows(rest)
+    return rows
+
+
 def refresh_holdings(accounts: list[LinkedAccount]) -> list[LinkedAccount]:
     """Rebuild the accounts' snapshots from their lots, under the accounts' locks; returns the accounts
     now current (one a writer holds is skipped, and read from its lots this time)."""
@@ -204,6 +237,12 @@ def refresh_holdings(accounts: list[LinkedAccount]) -> list[LinkedAccount]:
             .values_list("account_id")
             .annotate(last=Max("on"))
             .order_by()
+        )
+        promised = open_promise_rows(versions)
+        OpenPromise.objects.filter(account__in=list(versions)).delete()
+        OpenPromise.objects.bulk_create(
+            (OpenPromise(account_id=a, source=source, due=due, points=p) for a, source, due, p in promised),
+            batch_size=2000,
         )
         Holding.objects.filter(account__in=list(versions)).delete()
         Holding.objects.bulk_create(
@@ -297,8 +336,9 @@ def balances_on(household: Household, day: dt.date, horizon_days: int = max(WIND
 
 
 def holdings_differences() -> list[tuple[int, tuple, int, int]]:
-    """Rows of current snapshots that differ from a rebuild from the lots: (account, key, kept, rebuilt).
-    A snapshot marked out of date is not compared: the next read rebuilds it."""
+    """Rows of current snapshots (balances and open promises) that differ from a rebuild from the lots:
+    (account, key, kept, rebuilt). A snapshot marked out of date is not compared: the next read
+    rebuilds it."""
     current = list(LinkedAccount.objects.filter(holdings_version=F("ledger_version")).values_list("pk", flat=True))
     kept = {
         (a, (k, e, av, ex)): p
@@ -306,7 +346,14 @@ def holdings_differences() -> list[tuple[int, tuple, int, int]]:
             "account_id", "kind", "earned_on", "available_on", "expires_on", "points"
         )
     }
+    kept |= {
+        (a, ("promise", source, due)): p
+        for a, source, due, p in OpenPromise.objects.filter(account__in=current).values_list(
+            "account_id", "source", "due", "points"
+        )
+    }
     rebuilt = {(a, (k, e, av, ex)): p for a, k, e, av, ex, p in snapshot_rows(current)}
+    rebuilt |= {(a, ("promise", source, due)): p for a, source, due, p in open_promise_rows(current)}
     return sorted(
         (
             (a, key, kept.get((a, key), 0), rebuilt.get((a, key), 0))

@@ -420,7 +420,10 @@ def mark_received(lot: Lot, on: dt.date) -> Lot:
     if lot.void:
         raise ValidationError(_("These points were cancelled; there is nothing to receive."))
     if lot.received_on is None:
-        Lot.objects.filter(pk=lot.pk, received_on__isnull=True).update(received_on=on)
+        with transaction.atomic():
+            Lot.objects.filter(pk=lot.pk, received_on__isnull=True).update(received_on=on)
+            # the account's snapshot of open promises is out of date with it
+            LinkedAccount.objects.filter(pk=lot.account_id).update(ledger_version=F("ledger_version") + 1)
         lot.received_on = on
     return lot
 

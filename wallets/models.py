@@ -355,3 +355,19 @@ class Holding(HouseholdOwned):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.kind} {self.available_on}→{self.expires_on}: {self.points}"
+
+
+class OpenPromise(HouseholdOwned):
+    """Promised points not yet received, per account, rule (`source`, as on the posting) and due day: the
+    dashboard's promise totals. A snapshot like `Holding`, current under the same account versions and
+    rebuilt with it; `check_ledger` compares it with the lots."""
+
+    household_lookup = "account__member__household"
+
+    account = models.ForeignKey(LinkedAccount, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=80)
+    due = models.DateField(null=True)
+    points = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.source} {self.due}: {self.points}"

@@ -18,11 +18,9 @@ class Command(BaseCommand):
         for account, month, kept, rebuilt in months:
             self.stdout.write(f"account {account}, {month:%Y-%m}: summary {kept}, ledger says {rebuilt}")
         held = holdings_differences()
-        for account, (kind, earned, available, expires), kept, rebuilt in held:
-            self.stdout.write(
-                f"account {account}, {kind} earned {earned} available {available} expiring {expires}: "
-                f"snapshot {kept}, lots say {rebuilt}"
-            )
+        for account, key, kept, rebuilt in held:
+            what = " ".join(str(part) for part in key)
+            self.stdout.write(f"account {account}, {what}: snapshot {kept}, ledger says {rebuilt}")
         if differences or months or held:
             raise CommandError(
                 f"{len(differences)} lot(s), {len(months)} monthly summaries and {len(held)} balance snapshot "
