@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from households.models import Household
 from programs.models import Program
-from transactions.generate import generate
+from transactions import csv_io
+from transactions.generate import empty_copy, generate
 from transactions.models import Purchase
 from wallets import ledger
 from wallets.models import Allocation, LinkedAccount, Lot, Movement
@@ -95,3 +96,27 @@ def test_the_dashboard_of_a_long_history_takes_no_more_queries(client, generated
 def test_the_command_refuses_a_name_in_use(generated):
     with pytest.raises(CommandError, match="exists already"):
         call_command("generate_household", "ベンチ家", "--purchases", "10", stdout=StringIO())
+
+
+def test_its_purchases_imported_into_an_empty_copy_earn_what_they_earned_there(db):
+    """The generator's in-memory ledger and the import's posting path agree: the export of two years of
+    generated purchases (spends, cancellations, Amazon orders included), imported into a household with
+    the same members, cards, accounts, entries and bonuses, earns the same points in every account."""
+    household, _summary = generate("元の家", 500, seed=3, years=2, today=TODAY, password="pw-bench-1")
+    copy = empty_copy(household, "写しの家", password="pw-bench-2")
+
+    checked = csv_io.apply(copy, csv_io.BytesSource("".join(csv_io.export(household)).encode()))
+
+    def earned(h: Household) -> dict:
+        rows = (
+            h.scoped(Movement)
+            .filter(kind=Movement.Kind.EARN)
+            .values_list("account__member__name", "account__program__slug")
+            .annotate(points=Sum("points"))
+            .order_by()
+        )
+        return {(member, program): points for member, program, points in rows}
+
+    assert checked.new == 500
+    assert earned(copy) == earned(household) != {}
+    assert copy.purchases.exclude(cancelled_on=None).count() == household.purchases.exclude(cancelled_on=None).count()

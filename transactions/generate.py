@@ -579,3 +579,38 @@ def generate(
     generator = Generator(name, purchases, seed=seed, years=years, today=today, password=password)
     summary = generator.run()
     return generator.household_obj, summary
+
+
+@transaction.atomic
+def empty_copy(source: Household, name: str, *, password: str) -> Household:
+    """A household with `source`'s members, cards (with their add-ons), point accounts (with their Amazon
+    links), campaign entries and スーパー還元 bonuses, and no history: where `source`'s exported purchases
+    import again and earn what they earned there (the benchmark's import)."""
+    User = get_user_model()
+    household = Household.objects.create(name=name)
+    members: dict[int, Member] = {}
+    for k, member in enumerate(source.members.order_by("pk")):
+        user = User.objects.create_user(f"h{household.pk}-{k}", password=password) if member.user_id else None
+        members[member.pk] = Member.objects.create(household=household, name=member.name, user=user, role=member.role)
+    for card in source.scoped(HeldCard).prefetch_related("addons").order_by("pk"):
+        held = HeldCard.objects.create(member=members[card.member_id], method_id=card.method_id)
+        held.addons.set(card.addons.all())
+    LinkedAccount.objects.bulk_create(
+        LinkedAccount(
+            member=members[a.member_id],
+            program_id=a.program_id,
+            label=a.label,
+            amazon_link=a.amazon_link,
+            amazon_auto_use=a.amazon_auto_use,
+        )
+        for a in source.scoped(LinkedAccount).order_by("pk")
+    )
+    CampaignEntry.objects.bulk_create(
+        CampaignEntry(member=members[e.member_id], rule_id=e.rule_id, status=e.status, entered_on=e.entered_on)
+        for e in source.scoped(CampaignEntry).order_by("pk")
+    )
+    CycleBonus.objects.bulk_create(
+        CycleBonus(member=members[b.member_id], rule_id=b.rule_id, cycle_start=b.cycle_start, percent=b.percent)
+        for b in source.scoped(CycleBonus).order_by("pk")
+    )
+    return household

@@ -30,7 +30,7 @@ from households.models import Household
 from programs.catalog import get_catalog
 from programs.engine import quote_cards
 from transactions.csv_io import export
-from transactions.generate import generate
+from transactions.generate import empty_copy
 
 PAGES = {"dashboard": "/", "which card": "/which-card/?merchant=%E6%9D%B1%E4%BA%AC%E3%82%AC%E3%82%B9&amount=8800"}
 
@@ -204,9 +204,9 @@ class Command(BaseCommand):
 
     # -- CSV import ------------------------------------------------------------------------------------
     def import_speed(self, rows: int) -> None:
-        """Export the household's purchases and import the first `rows` (all of them with -1) into a fresh
-        household with the same members and cards and no history yet, in a subprocess (its peak memory is
-        the import's)."""
+        """Export the household's purchases and import the first `rows` (all of them with -1) into an empty
+        copy of the household (same members, cards, accounts, entries, bonuses; no history), in a
+        subprocess (its peak memory is the import's)."""
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "purchases.csv"
             kept = -1  # the header
@@ -217,7 +217,7 @@ class Command(BaseCommand):
                     f.write(line)
                     kept += 1
             name = f"{self.household.name} (import {time.time_ns()})"
-            generate(name, 0, seed=1, years=1, today=timezone.localdate(), password="-")
+            empty_copy(self.household, name, password=f"-{time.time_ns()}")
             t0 = time.perf_counter()
             done = subprocess.run(  # noqa: S603 — our own interpreter and arguments
                 [sys.executable, "manage.py", "import_purchases", "--household", name, str(path)],
