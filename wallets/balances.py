@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import BooleanField, Case, DateField, F, Max, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
@@ -217,9 +218,35 @@ def open_promises(household: Household, accounts: list[LinkedAccount]) -> list[t
     return rows
 
 
+@contextmanager
+def _no_waiting_for_writers():
+    """SQLite has one writer at a time, and an import holds it for the whole file: a page that would
+    rebuild a snapshot then reads the lots instead of waiting (`OperationalError`, caught by the caller).
+    PostgreSQL skips the locked accounts instead. Inside an outer transaction the lock is already ours."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    (waited,) = raw.execute("PRAGMA busy_timeout").fetchone()
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(waited)}")
+
+
 def refresh_holdings(accounts: list[LinkedAccount]) -> list[LinkedAccount]:
     """Rebuild the accounts' snapshots from their lots, under the accounts' locks; returns the accounts
-    now current (one a writer holds is skipped, and read from its lots this time)."""
+    now current (those a writer holds are skipped, and read from their lots this time)."""
+    try:
+        with _no_waiting_for_writers():
+            return _rebuild(accounts)
+    except OperationalError:  # SQLite: another writer holds the database
+        return []
+
+
+def _rebuild(accounts: list[LinkedAccount]) -> list[LinkedAccount]:
     with transaction.atomic():
         versions = dict(
             LinkedAccount.objects.select_for_update(skip_locked=True)
