@@ -347,13 +347,14 @@ def apply_steps(household: Household, source: Iterable[bytes], *, by=None) -> Ge
     existing = _existing_keys(household)
     done = 0
     with transaction.atomic():
+        session = posting.Session(reader.catalog)  # the household's context, read once for every row
         for line, row, _errors in reader.rows(decoded_lines(source)):
             if row.key in existing:
                 continue
             try:
-                purchase = posting.log_purchase(row.facts, by=by, import_key=row.key)
+                purchase = posting.log_purchase(row.facts, by=by, import_key=row.key, session=session)
                 if row.cancelled_on:
-                    posting.cancel(purchase, by=by, on=row.cancelled_on)
+                    posting.cancel(purchase, by=by, on=row.cancelled_on, session=session)
             except ValidationError as refused:
                 raise ImportRefused([(line, message) for message in refused.messages]) from None
             existing.add(row.key)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,8 +96,10 @@ class MemberFacts:
     uses: list[tuple[int, str, str, dt.date, int]] = field(default_factory=list)  # purchase, kind, key, start, amount
 
 
-def member_facts(members: Iterable[Member], uses_since: dt.date | None = None) -> dict[int, MemberFacts]:
-    """Five queries for any number of members."""
+def member_facts(
+    members: Iterable[Member], uses_since: dt.date | None = None, with_uses: bool = True
+) -> dict[int, MemberFacts]:
+    """Five queries for any number of members (four without their uses)."""
     ids = [m.pk for m in members]
     found = {pk: MemberFacts() for pk in ids}
     for member_id, slug, linked in LinkedAccount.objects.filter(member__in=ids).values_list(
@@ -114,6 +116,8 @@ def member_facts(members: Iterable[Member], uses_since: dt.date | None = None) -
         "member_id", "rule__slug", "cycle_start", "percent"
     ):
         found[member_id].bonuses[(slug, start)] = percent
+    if not with_uses:
+        return found
     uses = Use.objects.filter(member__in=ids, purchase__cancelled_on=None)
     if uses_since is not None:
         uses = uses.filter(period_start__gte=uses_since)
@@ -157,9 +161,116 @@ def context_from(facts: Facts, catalog: Catalog, known: MemberFacts, exclude_id:
     return context
 
 
+def uses_since(day: dt.date) -> dt.date:
+    """How far back a purchase's context reads the uses of caps (the previous year and a margin)."""
+    return dt.date(day.year, 1, 1) - dt.timedelta(days=400)
+
+
 def context_for(facts: Facts, catalog: Catalog, exclude: Purchase | None = None) -> Context:
-    known = member_facts([facts.member], uses_since=dt.date(facts.day.year, 1, 1) - dt.timedelta(days=400))
+    known = member_facts([facts.member], uses_since=uses_since(facts.day))
     return context_from(facts, catalog, known[facts.member.pk], exclude.pk if exclude else None)
+
+
+class Session:
+    """What posting reads again and again, read once: the catalog, payment methods, programmes, each
+    member's accounts and engine context, and what their purchases used of caps (summed per period,
+    kept up to date as purchases are posted, cancelled or revised). `log_purchase`, `revise` and
+    `cancel` take one; without it each call makes its own, so a form post reads what it needs and
+    nothing more, and an import (`transactions.csv_io`) shares one over every row of the file.
+
+    Only valid inside one transaction that holds the household's writes: it does not see changes
+    made by anyone else meanwhile.
+    """
+
+    def __init__(self, catalog: Catalog | None = None):
+        self.catalog = catalog or get_catalog()
+        self._methods: dict = {}
+        self._programs: dict[str, int] = {}
+        self._use_rules: dict[tuple[int, int | None], list[PointUseRule]] = {}
+        self._known: dict[int, MemberFacts] = {}
+        self._accounts: dict[int, dict[str, LinkedAccount]] = {}
+        # member → (kind, key, period start) → amount, for periods starting on or after `_since`
+        self._totals: dict[int, dict[tuple[str, str, dt.date], int]] = {}
+        self._since: dict[int, dt.date] = {}
+
+    def method(self, slug: str):
+        from programs.models import PaymentMethod
+
+        if slug not in self._methods:
+            try:
+                self._methods[slug] = PaymentMethod.objects.get(slug=slug)
+            except PaymentMethod.DoesNotExist:
+                raise ValidationError(_("Unknown card or payment method “%(slug)s”.") % {"slug": slug}) from None
+        return self._methods[slug]
+
+    def program_id(self, slug: str) -> int:
+        if slug not in self._programs:
+            self._programs[slug] = catalog_program_id(slug)
+        return self._programs[slug]
+
+    def use_rules(self, program_id: int, merchant_id: int | None, day: dt.date) -> list[PointUseRule]:
+        """The programme's use rules for the merchant (or every merchant), valid on `day`."""
+        key = (program_id, merchant_id)
+        if key not in self._use_rules:
+            rules = PointUseRule.objects.filter(program_id=program_id)
+            rules = rules.filter(Q(merchants__isnull=True) | Q(merchants__id=merchant_id)).distinct()
+            self._use_rules[key] = list(rules.order_by("pk"))
+        return [r for r in self._use_rules[key] if r.valid_from <= day and (r.valid_to is None or r.valid_to >= day)]
+
+    def accounts(self, member: Member) -> dict[str, LinkedAccount]:
+        if member.pk not in self._accounts:
+            self._accounts[member.pk] = {
+                a.program.slug: a for a in LinkedAccount.objects.filter(member=member).select_related("program")
+            }
+        return self._accounts[member.pk]
+
+    def add_account(self, member: Member, slug: str) -> LinkedAccount:
+        account = LinkedAccount.objects.create(member=member, program_id=self.program_id(slug))
+        self.accounts(member)[slug] = account
+        if member.pk in self._known:
+            self._known[member.pk].accounts.append((slug, account.amazon_link))
+        return account
+
+    def context(self, facts: Facts) -> Context:
+        member, since = facts.member, uses_since(facts.day)
+        if member.pk not in self._known:
+            self._known[member.pk] = member_facts([member], with_uses=False)[member.pk]
+            self._totals[member.pk] = {}
+        loaded = self._since.get(member.pk)
+        if loaded is None or since < loaded:
+            # Read the uses of the periods not read yet (those in memory already count posted purchases).
+            uses = Use.objects.filter(member=member, purchase__cancelled_on=None, period_start__gte=since)
+            if loaded is not None:
+                uses = uses.filter(period_start__lt=loaded)
+            totals = self._totals[member.pk]
+            for kind, key, start, amount in (
+                uses.values_list("kind", "key", "period_start").annotate(total=Sum("amount")).order_by()
+            ):
+                totals[(kind, key, start)] = totals.get((kind, key, start), 0) + amount
+            self._since[member.pk] = since
+        known = self._known[member.pk]
+        known.uses = [
+            (0, kind, key, start, amount)
+            for (kind, key, start), amount in self._totals[member.pk].items()
+            if start >= since and amount
+        ]
+        return context_from(facts, self.catalog, known)
+
+    def count_uses(self, member_id: int, uses: Iterable[tuple[str, str, dt.date | None, int]], sign: int = 1):
+        """Posted (sign 1) or deleted (sign -1) uses, for the periods held in memory."""
+        since = self._since.get(member_id)
+        if since is None:
+            return
+        totals = self._totals[member_id]
+        for kind, key, start, amount in uses:
+            if start is not None and start >= since:
+                totals[(kind, key, start)] = totals.get((kind, key, start), 0) + sign * amount
+
+    def forget_uses(self, purchase: Purchase) -> None:
+        """Delete the purchase's uses (it is cancelled or reposted)."""
+        uses = Use.objects.filter(purchase=purchase)
+        self.count_uses(purchase.member_id, uses.values_list("kind", "key", "period_start", "amount"), -1)
+        uses.delete()
 
 
 def preview(facts: Facts, exclude: Purchase | None = None) -> Result:
@@ -168,7 +279,7 @@ def preview(facts: Facts, exclude: Purchase | None = None) -> Result:
     return earn(payment_for(facts), catalog, context_for(facts, catalog, exclude))
 
 
-def refused_use(facts: Facts, catalog: Catalog) -> tuple[str, list[str] | None]:
+def refused_use(facts: Facts, catalog: Catalog, session: Session | None = None) -> tuple[str, list[str] | None]:
     """Check the points spent against the programme's use rules; returns (rule note, usable kinds)."""
     account = facts.points_account
     if not facts.points_spent:
@@ -178,8 +289,8 @@ def refused_use(facts: Facts, catalog: Catalog) -> tuple[str, list[str] | None]:
     if account.member_id != facts.member.pk:
         raise ValidationError(_("Points can only be spent from the member's own account."))
     merchant = catalog.merchant_named(facts.merchant_name)
-    rules = PointUseRule.objects.valid_on(facts.day).filter(program=account.program)
-    rules = rules.filter(Q(merchants__isnull=True) | Q(merchants__id=merchant.id if merchant else None)).distinct()
+    session = session or Session(catalog)
+    rules = session.use_rules(account.program_id, merchant.id if merchant else None, facts.day)
     kinds, notes = None, []
     flags = {flag for item in facts.items for flag in item.flags}
     for rule in rules:
@@ -248,8 +359,9 @@ def _coupon_json(coupon: Coupon) -> dict:
     }
 
 
-def _write(purchase: Purchase, facts: Facts) -> None:
-    catalog = get_catalog()
+def _write(purchase: Purchase, facts: Facts, session: Session) -> None:
+    catalog = session.catalog
+    new = purchase.pk is None
     found = catalog.merchant_named(facts.merchant_name)
     purchase.member = facts.member
     purchase.household_id = facts.member.household_id
@@ -259,7 +371,7 @@ def _write(purchase: Purchase, facts: Facts) -> None:
     purchase.amount = facts.amount
     purchase.amount_excl_tax = facts.amount_excl_tax
     purchase.tax_rate_percent = facts.tax_rate_percent
-    purchase.method = catalog_method(facts.method)
+    purchase.method = session.method(facts.method)
     purchase.channel = facts.channel
     purchase.funding = facts.funding
     purchase.coupons = [_coupon_json(c) for c in facts.coupons]
@@ -268,7 +380,8 @@ def _write(purchase: Purchase, facts: Facts) -> None:
     purchase.expected_ship_on = facts.expected_ship_on
     purchase.note = facts.note
     purchase.save()
-    purchase.items.all().delete()
+    if not new:
+        purchase.items.all().delete()
     OrderItem.objects.bulk_create(
         OrderItem(purchase=purchase, name=i.name, price=i.price, flags=sorted(i.flags), shipped_on=s)
         for i, s in zip(facts.items, facts.shipped_on or (None,) * len(facts.items), strict=False)
@@ -276,22 +389,21 @@ def _write(purchase: Purchase, facts: Facts) -> None:
 
 
 def catalog_method(slug: str):
-    from programs.models import PaymentMethod
-
-    try:
-        return PaymentMethod.objects.get(slug=slug)
-    except PaymentMethod.DoesNotExist:
-        raise ValidationError(_("Unknown card or payment method “%(slug)s”.") % {"slug": slug}) from None
+    return Session().method(slug)
 
 
-def _post(purchase: Purchase, facts: Facts, revision: Revision, by: AbstractBaseUser | None) -> Result:
-    catalog = get_catalog()
+def _post(
+    purchase: Purchase, facts: Facts, revision: Revision, by: AbstractBaseUser | None, session: Session, new: bool
+) -> Result:
+    catalog = session.catalog
     if facts.amount <= 0:
         raise ValidationError(_("The amount must be a positive number of yen."))
     if facts.points_spent > facts.amount:
         raise ValidationError(_("More points than the amount cannot be spent on a purchase."))
-    note, kinds = refused_use(facts, catalog)
-    result = earn(payment_for(facts), catalog, context_for(facts, catalog, exclude=purchase))
+    note, kinds = refused_use(facts, catalog, session)
+    if not new:  # a revised purchase's own earlier uses do not count against it
+        session.forget_uses(purchase)
+    result = earn(payment_for(facts), catalog, session.context(facts))
     label = str(purchase)
     shipped = payment_for(facts).shipped_on
     postings = []
@@ -309,14 +421,13 @@ def _post(purchase: Purchase, facts: Facts, revision: Revision, by: AbstractBase
             ledger.check_available(facts.points_account, facts.points_spent, facts.day, kinds)
         except ValidationError as refused:
             raise ValidationError([*refused.messages, note] if note else refused.messages) from None
-    accounts = {a.program.slug: a for a in LinkedAccount.objects.filter(member=facts.member).select_related("program")}
+    accounts = session.accounts(facts.member)
     for earning in result.earnings:
         if earning.points <= 0:
             continue
         account = accounts.get(earning.program)
         if account is None:
-            account = LinkedAccount.objects.create(member=facts.member, program_id=catalog_program_id(earning.program))
-            accounts[earning.program] = account
+            account = session.add_account(facts.member, earning.program)
         on = earning.pending_from or facts.day
         movement = ledger.earn(
             account,
@@ -332,8 +443,7 @@ def _post(purchase: Purchase, facts: Facts, revision: Revision, by: AbstractBase
         )
         postings.append(Posting(purchase=purchase, revision=revision, movement=movement, source=earning.source))
     Posting.objects.bulk_create(postings)
-    Use.objects.filter(purchase=purchase).delete()
-    Use.objects.bulk_create(
+    uses = [
         Use(
             purchase=purchase,
             member=facts.member,
@@ -345,7 +455,9 @@ def _post(purchase: Purchase, facts: Facts, revision: Revision, by: AbstractBase
         for earning in result.earnings
         for kind, key, amount in earning.uses
         if amount
-    )
+    ]
+    Use.objects.bulk_create(uses)
+    session.count_uses(facts.member.pk, ((u.kind, u.key, u.period_start, u.amount) for u in uses))
     revision.explanation = explain(result)
     revision.save(update_fields=["explanation"])
     return result
@@ -383,33 +495,50 @@ def _reverse_postings(purchase: Purchase, on: dt.date, by: AbstractBaseUser | No
 
 
 @transaction.atomic
-def log_purchase(facts: Facts, *, by: AbstractBaseUser | None = None, import_key: str = "") -> Purchase:
+def log_purchase(
+    facts: Facts, *, by: AbstractBaseUser | None = None, import_key: str = "", session: Session | None = None
+) -> Purchase:
+    session = session or Session()
     purchase = Purchase(import_key=import_key, created_by=by if by and by.is_authenticated else None)
-    _write(purchase, facts)
+    _write(purchase, facts, session)
     revision = Revision.objects.create(
         purchase=purchase, action=Revision.Action.CREATED, facts=_facts_json(facts), created_by=_user(by)
     )
-    _post(purchase, facts, revision, by)
+    _post(purchase, facts, revision, by, session, new=True)
     return purchase
 
 
 @transaction.atomic
-def revise(purchase: Purchase, facts: Facts, *, by: AbstractBaseUser | None = None, on: dt.date | None = None):
+def revise(
+    purchase: Purchase,
+    facts: Facts,
+    *,
+    by: AbstractBaseUser | None = None,
+    on: dt.date | None = None,
+    session: Session | None = None,
+):
     """Edit a purchase: its movements are reversed and the new facts posted; the old ones stay."""
+    session = session or Session()
     purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
     if purchase.cancelled_on:
         raise ValidationError(_("A cancelled purchase cannot be edited."))
     _reverse_postings(purchase, on or timezone.localdate(), by)
-    _write(purchase, facts)
+    _write(purchase, facts, session)
     revision = Revision.objects.create(
         purchase=purchase, action=Revision.Action.EDITED, facts=_facts_json(facts), created_by=_user(by)
     )
-    _post(purchase, facts, revision, by)
+    _post(purchase, facts, revision, by, session, new=False)
     return purchase
 
 
 @transaction.atomic
-def cancel(purchase: Purchase, *, by: AbstractBaseUser | None = None, on: dt.date | None = None) -> int:
+def cancel(
+    purchase: Purchase,
+    *,
+    by: AbstractBaseUser | None = None,
+    on: dt.date | None = None,
+    session: Session | None = None,
+) -> int:
     """Cancel: every movement is reversed. Returns the yen refunded — the amount after coupons (楽天:
     a refund after cancellation returns the post-coupon amount, RULES.md §2)."""
     purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
@@ -420,7 +549,7 @@ def cancel(purchase: Purchase, *, by: AbstractBaseUser | None = None, on: dt.dat
     facts = facts_of(purchase)
     purchase.cancelled_on = day
     purchase.save(update_fields=["cancelled_on"])
-    Use.objects.filter(purchase=purchase).delete()
+    (session or Session()).forget_uses(purchase)
     Revision.objects.create(
         purchase=purchase, action=Revision.Action.CANCELLED, facts=_facts_json(facts), created_by=_user(by)
     )
