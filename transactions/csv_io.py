@@ -151,7 +151,8 @@ class Reader:
         self.accounts = {
             (a.member_id, a.program.slug): a for a in household.scoped(LinkedAccount).select_related("program")
         }
-        self.seen: Counter[str] = Counter()
+        # How many identical rows came before, by a digest of the row (a million rows' text would not fit).
+        self.seen: Counter[bytes] = Counter()
 
     def rows(self, lines: Iterable[str]) -> Iterator[tuple[int, Row | None, list[str]]]:
         reader = csv.reader(lines)
@@ -265,8 +266,9 @@ class Reader:
             note=v.get("note", "")[:300],
         )
         canonical = "\x1f".join(v.get(c, "") for c in COLUMNS)
-        self.seen[canonical] += 1
-        key = hashlib.sha256(f"{canonical}\x1e{self.seen[canonical]}".encode()).hexdigest()
+        same = hashlib.sha256(canonical.encode()).digest()
+        self.seen[same] += 1
+        key = hashlib.sha256(f"{canonical}\x1e{self.seen[same]}".encode()).hexdigest()
         return Row(line, facts, cancelled, key), []
 
     def _coupons(self, text: str, errors: list[str]) -> tuple[Coupon, ...]:
@@ -357,10 +359,11 @@ def apply_steps(household: Household, source: Iterable[bytes], *, by=None) -> Ge
                     posting.cancel(purchase, by=by, on=row.cancelled_on, session=session)
             except ValidationError as refused:
                 raise ImportRefused([(line, message) for message in refused.messages]) from None
-            existing.add(row.key)
+            # No need to remember the key: a file's keys differ (each counts the identical rows before it).
             done += 1
             if done % 500 == 0:
                 yield done
+        session.flush()  # the monthly summaries, in the same transaction as the movements
     return checked
 
 

@@ -179,11 +179,19 @@ class Session:
     nothing more, and an import (`transactions.csv_io`) shares one over every row of the file.
 
     Only valid inside one transaction that holds the household's writes: it does not see changes
-    made by anyone else meanwhile.
+    made by anyone else meanwhile. New purchases, their items, revisions, postings and uses are
+    written in bulk (`write`, every `BULK` purchases, and before anything reads them back), and its
+    ledger batch locks each account once and adds up the monthly summaries: `flush` before the
+    transaction ends.
     """
+
+    BULK = 500
 
     def __init__(self, catalog: Catalog | None = None):
         self.catalog = catalog or get_catalog()
+        self.ledger = ledger.Batch()
+        # in the order they are written, so each row's foreign keys name rows already written
+        self._pending: dict[type, list] = {Purchase: [], OrderItem: [], Revision: [], Posting: [], Use: []}
         self._methods: dict = {}
         self._programs: dict[str, int] = {}
         self._use_rules: dict[tuple[int, int | None], list[PointUseRule]] = {}
@@ -192,6 +200,19 @@ class Session:
         # member → (kind, key, period start) → amount, for periods starting on or after `_since`
         self._totals: dict[int, dict[tuple[str, str, dt.date], int]] = {}
         self._since: dict[int, dt.date] = {}
+
+    def add(self, rows: Iterable) -> None:
+        """Rows to write with the next `write`."""
+        for row in rows:
+            if type(row) is Purchase and len(self._pending[Purchase]) >= self.BULK:
+                self.write()
+            self._pending[type(row)].append(row)
+
+    def write(self) -> None:
+        for model, rows in self._pending.items():
+            if rows:
+                model.objects.bulk_create(rows)
+                rows.clear()
 
     def method(self, slug: str):
         from programs.models import PaymentMethod
@@ -238,6 +259,7 @@ class Session:
             self._totals[member.pk] = {}
         loaded = self._since.get(member.pk)
         if loaded is None or since < loaded:
+            self.write()
             # Read the uses of the periods not read yet (those in memory already count posted purchases).
             uses = Use.objects.filter(member=member, purchase__cancelled_on=None, period_start__gte=since)
             if loaded is not None:
@@ -266,8 +288,13 @@ class Session:
             if start is not None and start >= since:
                 totals[(kind, key, start)] = totals.get((kind, key, start), 0) + sign * amount
 
+    def flush(self) -> None:
+        self.write()
+        self.ledger.flush()
+
     def forget_uses(self, purchase: Purchase) -> None:
         """Delete the purchase's uses (it is cancelled or reposted)."""
+        self.write()
         uses = Use.objects.filter(purchase=purchase)
         self.count_uses(purchase.member_id, uses.values_list("kind", "key", "period_start", "amount"), -1)
         uses.delete()
@@ -379,10 +406,12 @@ def _write(purchase: Purchase, facts: Facts, session: Session) -> None:
     purchase.points_account = facts.points_account
     purchase.expected_ship_on = facts.expected_ship_on
     purchase.note = facts.note
-    purchase.save()
-    if not new:
+    if new:
+        session.add([purchase])
+    else:
+        purchase.save()
         purchase.items.all().delete()
-    OrderItem.objects.bulk_create(
+    session.add(
         OrderItem(purchase=purchase, name=i.name, price=i.price, flags=sorted(i.flags), shipped_on=s)
         for i, s in zip(facts.items, facts.shipped_on or (None,) * len(facts.items), strict=False)
     )
@@ -411,7 +440,13 @@ def _post(
     if facts.points_spent and (not facts.items or shipped):
         try:
             movement = ledger.spend(
-                facts.points_account, facts.points_spent, shipped or facts.day, by=by, only_kinds=kinds, note=label
+                facts.points_account,
+                facts.points_spent,
+                shipped or facts.day,
+                by=by,
+                only_kinds=kinds,
+                note=label,
+                batch=session.ledger,
             )
         except ValidationError as refused:
             raise ValidationError([*refused.messages, note] if note else refused.messages) from None
@@ -440,9 +475,11 @@ def _post(
             note=label,
             reason=" ".join(earning.reasons),
             promised=earning.source.startswith("rule:"),
+            batch=session.ledger,
         )
         postings.append(Posting(purchase=purchase, revision=revision, movement=movement, source=earning.source))
-    Posting.objects.bulk_create(postings)
+    revision.explanation = explain(result)
+    session.add([revision, *postings])
     uses = [
         Use(
             purchase=purchase,
@@ -456,10 +493,8 @@ def _post(
         for kind, key, amount in earning.uses
         if amount
     ]
-    Use.objects.bulk_create(uses)
+    session.add(uses)
     session.count_uses(facts.member.pk, ((u.kind, u.key, u.period_start, u.amount) for u in uses))
-    revision.explanation = explain(result)
-    revision.save(update_fields=["explanation"])
     return result
 
 
@@ -485,12 +520,12 @@ def explain(result: Result) -> list[dict]:
     ] + [{"source": r.source, "points": 0, "reasons": [r.reason]} for r in result.not_earned]
 
 
-def _reverse_postings(purchase: Purchase, on: dt.date, by: AbstractBaseUser | None) -> None:
+def _reverse_postings(purchase: Purchase, on: dt.date, by: AbstractBaseUser | None, session: Session) -> None:
     live = list(purchase.postings.filter(reversed=False).select_related("movement").order_by("-movement__points"))
     # Give spent points back before taking earned ones, so a refund never runs short on its own points.
     live.sort(key=lambda p: p.movement.points > 0)
     for posting in live:
-        ledger.reverse(posting.movement, max(on, posting.movement.on), by=by, note=str(purchase))
+        ledger.reverse(posting.movement, max(on, posting.movement.on), by=by, note=str(purchase), batch=session.ledger)
     purchase.postings.filter(pk__in=[p.pk for p in live]).update(reversed=True)
 
 
@@ -498,13 +533,15 @@ def _reverse_postings(purchase: Purchase, on: dt.date, by: AbstractBaseUser | No
 def log_purchase(
     facts: Facts, *, by: AbstractBaseUser | None = None, import_key: str = "", session: Session | None = None
 ) -> Purchase:
-    session = session or Session()
+    own, session = session is None, session or Session()
     purchase = Purchase(import_key=import_key, created_by=by if by and by.is_authenticated else None)
     _write(purchase, facts, session)
-    revision = Revision.objects.create(
+    revision = Revision(
         purchase=purchase, action=Revision.Action.CREATED, facts=_facts_json(facts), created_by=_user(by)
     )
     _post(purchase, facts, revision, by, session, new=True)
+    if own:
+        session.flush()
     return purchase
 
 
@@ -518,16 +555,19 @@ def revise(
     session: Session | None = None,
 ):
     """Edit a purchase: its movements are reversed and the new facts posted; the old ones stay."""
-    session = session or Session()
+    own, session = session is None, session or Session()
+    session.write()  # the purchase may still be waiting to be written
     purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
     if purchase.cancelled_on:
         raise ValidationError(_("A cancelled purchase cannot be edited."))
-    _reverse_postings(purchase, on or timezone.localdate(), by)
+    _reverse_postings(purchase, on or timezone.localdate(), by, session)
     _write(purchase, facts, session)
-    revision = Revision.objects.create(
+    revision = Revision(
         purchase=purchase, action=Revision.Action.EDITED, facts=_facts_json(facts), created_by=_user(by)
     )
     _post(purchase, facts, revision, by, session, new=False)
+    if own:
+        session.flush()
     return purchase
 
 
@@ -541,15 +581,19 @@ def cancel(
 ) -> int:
     """Cancel: every movement is reversed. Returns the yen refunded — the amount after coupons (楽天:
     a refund after cancellation returns the post-coupon amount, RULES.md §2)."""
+    own, session = session is None, session or Session()
+    session.write()  # the purchase may still be waiting to be written
     purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
     if purchase.cancelled_on:
         raise ValidationError(_("This purchase is already cancelled."))
     day = on or timezone.localdate()
-    _reverse_postings(purchase, day, by)
+    _reverse_postings(purchase, day, by, session)
     facts = facts_of(purchase)
     purchase.cancelled_on = day
     purchase.save(update_fields=["cancelled_on"])
-    (session or Session()).forget_uses(purchase)
+    session.forget_uses(purchase)
+    if own:
+        session.flush()
     Revision.objects.create(
         purchase=purchase, action=Revision.Action.CANCELLED, facts=_facts_json(facts), created_by=_user(by)
     )

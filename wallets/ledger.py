@@ -67,6 +67,31 @@ def _locked(account: LinkedAccount) -> LinkedAccount:
     return locked
 
 
+class Batch:
+    """Movements posted together in one transaction (a purchase's earnings, a whole CSV import): each
+    account is locked once, and the monthly summaries are added up and written at the end (`flush`,
+    before the transaction commits). `earn`, `spend` and `reverse` take one; without it each call is
+    its own batch."""
+
+    def __init__(self) -> None:
+        self._accounts: dict[int, LinkedAccount] = {}
+        self._earned: dict[tuple[int, dt.date], int] = {}
+
+    def lock(self, account: LinkedAccount) -> LinkedAccount:
+        if account.pk not in self._accounts:
+            self._accounts[account.pk] = _locked(account)
+        return self._accounts[account.pk]
+
+    def count_earned(self, account_id: int, on: dt.date, points: int) -> None:
+        key = (account_id, on.replace(day=1))
+        self._earned[key] = self._earned.get(key, 0) + points
+
+    def flush(self) -> None:
+        for (account_id, month), points in self._earned.items():
+            _count_earned(account_id, month, points)
+        self._earned.clear()
+
+
 def _movement(account, kind, points, on, by, note="", reason="", reverses=None) -> Movement:
     return Movement.objects.create(
         account=account,
@@ -205,6 +230,7 @@ def _new_lot(
     kind: str,
     available_on: dt.date | None,
     expires_on: dt.date | None,
+    promised: bool = False,
 ) -> Lot:
     if expires_on is None:
         expires_on = _expiry_for(account, kind, available_on)
@@ -217,6 +243,7 @@ def _new_lot(
         earned_on=movement.on,
         available_on=available_on,
         expires_on=expires_on,
+        promised=promised,
     )
     if kind == LotKind.NORMAL and available_on and account.program.normal_expiry == Program.Expiry.ROLLING:
         _chain(lot)
@@ -236,6 +263,7 @@ def earn(
     note: str = "",
     reason: str = "",
     promised: bool = False,
+    batch: Batch | None = None,
 ) -> Movement:
     """Points earned on `on`, pending until `available_on` (None: until an event such as shipment).
 
@@ -248,12 +276,14 @@ def earn(
         raise ValidationError(_("Points cannot become available before they are earned."))
     if expires_on is not None and available_on is not None and expires_on < available_on:
         raise ValidationError(_("Points cannot expire before they become available."))
-    account = _locked(account)
+    own = batch is None
+    batch = Batch() if own else batch
+    account = batch.lock(account)
     movement = _movement(account, Kind.EARN, points, on, by, note, reason)
-    lot = _new_lot(account, movement, kind, available_on, expires_on)
-    if promised:
-        Lot.objects.filter(pk=lot.pk).update(promised=True)
-    _count_earned(account.pk, on, points)
+    _new_lot(account, movement, kind, available_on, expires_on, promised)
+    batch.count_earned(account.pk, on, points)
+    if own:
+        batch.flush()
     return movement
 
 
@@ -285,12 +315,13 @@ def spend(
     by: AbstractBaseUser | None = None,
     only_kinds: Iterable[str] | None = None,
     note: str = "",
+    batch: Batch | None = None,
 ) -> Movement:
     """Spend points in the programme's order; refused, changing nothing, if not enough are available."""
     if points <= 0:
         raise ValidationError(_("Spend a positive number of points."))
     kinds = list(only_kinds) if only_kinds is not None else None
-    account = _locked(account)
+    account = (batch or Batch()).lock(account)
     lots = _usable(account, on, kinds)
     have = sum(lot.spendable for lot in lots)
     if have < points:
@@ -358,9 +389,18 @@ def reconcile(
 
 
 @transaction.atomic
-def reverse(movement: Movement, on: dt.date, *, by: AbstractBaseUser | None = None, note: str = "") -> Movement:
+def reverse(
+    movement: Movement,
+    on: dt.date,
+    *,
+    by: AbstractBaseUser | None = None,
+    note: str = "",
+    batch: Batch | None = None,
+) -> Movement:
     """Undo a movement with a new one; the original stays in the ledger."""
-    account = _locked(movement.account)
+    own = batch is None
+    batch = Batch() if own else batch
+    account = batch.lock(LinkedAccount(pk=movement.account_id))
     movement = Movement.objects.select_for_update().get(pk=movement.pk)
     if movement.kind == Kind.REVERSE:
         raise ValidationError(_("A reversal cannot be reversed; record the correct movement instead."))
@@ -371,7 +411,9 @@ def reverse(movement: Movement, on: dt.date, *, by: AbstractBaseUser | None = No
     if on < movement.on:
         raise ValidationError(_("A reversal cannot be dated before the movement it reverses."))
     if movement.kind == Kind.EARN:
-        _count_earned(account.pk, movement.on, -movement.points)  # the chart counts earnings not reversed
+        batch.count_earned(account.pk, movement.on, -movement.points)  # the chart counts earnings not reversed
+        if own:
+            batch.flush()
     if movement.points > 0:
         return _take_back(account, movement, on, by, note)
     undo = _movement(account, Kind.REVERSE, -movement.points, on, by, note, reverses=movement)
