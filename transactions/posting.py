@@ -209,6 +209,7 @@ class Session:
             self._pending[type(row)].append(row)
 
     def write(self) -> None:
+        self.ledger.write()  # movements first: postings name them
         for model, rows in self._pending.items():
             if rows:
                 model.objects.bulk_create(rows)
@@ -452,6 +453,7 @@ def _post(
             raise ValidationError([*refused.messages, note] if note else refused.messages) from None
         postings.append(Posting(purchase=purchase, revision=revision, movement=movement, source="spend"))
     elif facts.points_spent:
+        session.ledger.write()  # lots waiting in the batch count too
         try:
             ledger.check_available(facts.points_account, facts.points_spent, facts.day, kinds)
         except ValidationError as refused:

@@ -69,13 +69,25 @@ def _locked(account: LinkedAccount) -> LinkedAccount:
 
 class Batch:
     """Movements posted together in one transaction (a purchase's earnings, a whole CSV import): each
-    account is locked once, and the monthly summaries are added up and written at the end (`flush`,
-    before the transaction commits). `earn`, `spend` and `reverse` take one; without it each call is
-    its own batch."""
+    account is locked once, earnings' movements and lots wait to be written in bulk (`write`, before
+    anything reads lots or movements back), and the monthly summaries are added up and written at the
+    end (`flush`, before the transaction commits). `earn`, `spend` and `reverse` take one; without it
+    each call is its own batch."""
 
     def __init__(self) -> None:
         self._accounts: dict[int, LinkedAccount] = {}
         self._earned: dict[tuple[int, dt.date], int] = {}
+        self._pending: dict[type, list] = {Movement: [], Lot: []}  # in the order they are written
+
+    def defer(self, *rows) -> None:
+        for row in rows:
+            self._pending[type(row)].append(row)
+
+    def write(self) -> None:
+        for model, rows in self._pending.items():
+            if rows:
+                model.objects.bulk_create(rows)
+                rows.clear()
 
     def lock(self, account: LinkedAccount) -> LinkedAccount:
         if account.pk not in self._accounts:
@@ -87,13 +99,36 @@ class Batch:
         self._earned[key] = self._earned.get(key, 0) + points
 
     def flush(self) -> None:
-        for (account_id, month), points in self._earned.items():
-            _count_earned(account_id, month, points)
+        self.write()
+        earned = dict(self._earned)
         self._earned.clear()
+        if len(earned) <= 1:
+            for (account_id, month), points in earned.items():
+                _count_earned(account_id, month, points)
+            return
+        # An import's months: read the summaries once, then update and create them in bulk.
+        found = MonthlyEarning.objects.filter(
+            account_id__in={account_id for account_id, _month in earned}, month__in={month for _id, month in earned}
+        )
+        have = {(m.account_id, m.month): m for m in found}
+        for key, summary in have.items():
+            summary.points += earned.get(key, 0)
+        MonthlyEarning.objects.bulk_update([m for key, m in have.items() if key in earned], ["points"], batch_size=500)
+        MonthlyEarning.objects.bulk_create(
+            MonthlyEarning(account_id=account_id, month=month, points=points)
+            for (account_id, month), points in earned.items()
+            if (account_id, month) not in have
+        )
 
 
 def _movement(account, kind, points, on, by, note="", reason="", reverses=None) -> Movement:
-    return Movement.objects.create(
+    movement = _movement_row(account, kind, points, on, by, note, reason, reverses)
+    movement.save()
+    return movement
+
+
+def _movement_row(account, kind, points, on, by, note="", reason="", reverses=None) -> Movement:
+    return Movement(
         account=account,
         kind=kind,
         points=points,
@@ -232,9 +267,30 @@ def _new_lot(
     expires_on: dt.date | None,
     promised: bool = False,
 ) -> Lot:
+    lot = _lot_row(account, movement, kind, available_on, expires_on, promised)
+    lot.save()
+    if _chained(lot):
+        _chain(lot)
+    return lot
+
+
+def _chained(lot: Lot) -> bool:
+    """Does the lot's grant extend the expiry of the normal lots before it (楽天-style rolling expiry)?"""
+    program = lot.account.program
+    return bool(lot.kind == LotKind.NORMAL and lot.available_on and program.normal_expiry == Program.Expiry.ROLLING)
+
+
+def _lot_row(
+    account: LinkedAccount,
+    movement: Movement,
+    kind: str,
+    available_on: dt.date | None,
+    expires_on: dt.date | None,
+    promised: bool = False,
+) -> Lot:
     if expires_on is None:
         expires_on = _expiry_for(account, kind, available_on)
-    lot = Lot.objects.create(
+    return Lot(
         account=account,
         earned_by=movement,
         kind=kind,
@@ -245,9 +301,6 @@ def _new_lot(
         expires_on=expires_on,
         promised=promised,
     )
-    if kind == LotKind.NORMAL and available_on and account.program.normal_expiry == Program.Expiry.ROLLING:
-        _chain(lot)
-    return lot
 
 
 @transaction.atomic
@@ -279,8 +332,12 @@ def earn(
     own = batch is None
     batch = Batch() if own else batch
     account = batch.lock(account)
-    movement = _movement(account, Kind.EARN, points, on, by, note, reason)
-    _new_lot(account, movement, kind, available_on, expires_on, promised)
+    movement = _movement_row(account, Kind.EARN, points, on, by, note, reason)
+    lot = _lot_row(account, movement, kind, available_on, expires_on, promised)
+    batch.defer(movement, lot)
+    if _chained(lot):  # the chain reads the account's other lots: write what waits first
+        batch.write()
+        _chain(lot)
     batch.count_earned(account.pk, on, points)
     if own:
         batch.flush()
@@ -321,7 +378,9 @@ def spend(
     if points <= 0:
         raise ValidationError(_("Spend a positive number of points."))
     kinds = list(only_kinds) if only_kinds is not None else None
-    account = (batch or Batch()).lock(account)
+    batch = batch or Batch()
+    account = batch.lock(account)
+    batch.write()  # lots waiting in the batch are spendable too
     lots = _usable(account, on, kinds)
     have = sum(lot.spendable for lot in lots)
     if have < points:
@@ -401,6 +460,7 @@ def reverse(
     own = batch is None
     batch = Batch() if own else batch
     account = batch.lock(LinkedAccount(pk=movement.account_id))
+    batch.write()  # the movement, and every lot it could touch, must be in the database
     movement = Movement.objects.select_for_update().get(pk=movement.pk)
     if movement.kind == Kind.REVERSE:
         raise ValidationError(_("A reversal cannot be reversed; record the correct movement instead."))
