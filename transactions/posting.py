@@ -190,7 +190,8 @@ class Session:
     def __init__(self, catalog: Catalog | None = None):
         self.catalog = catalog or get_catalog()
         self.ledger = ledger.Batch()
-        # in the order they are written, so each row's foreign keys name rows already written
+        # Written after the ledger's rows (postings name movements), and only every `BULK` purchases or
+        # before a read: a spend's write of the ledger's rows need not write these.
         self._pending: dict[type, list] = {Purchase: [], OrderItem: [], Revision: [], Posting: [], Use: []}
         self._methods: dict = {}
         self._programs: dict[str, int] = {}
@@ -210,10 +211,7 @@ class Session:
 
     def write(self) -> None:
         self.ledger.write()  # movements first: postings name them
-        for model, rows in self._pending.items():
-            if rows:
-                model.objects.bulk_create(rows)
-                rows.clear()
+        ledger.write_waiting(self._pending)
 
     def method(self, slug: str):
         from programs.models import PaymentMethod
@@ -237,7 +235,7 @@ class Session:
             rules = PointUseRule.objects.filter(program_id=program_id)
             rules = rules.filter(Q(merchants__isnull=True) | Q(merchants__id=merchant_id)).distinct()
             self._use_rules[key] = list(rules.order_by("pk"))
-        return [r for r in self._use_rules[key] if r.valid_from <= day and (r.valid_to is None or r.valid_to >= day)]
+        return [rule for rule in self._use_rules[key] if rule.is_valid_on(day)]
 
     def accounts(self, member: Member) -> dict[str, LinkedAccount]:
         if member.pk not in self._accounts:
@@ -418,10 +416,6 @@ def _write(purchase: Purchase, facts: Facts, session: Session) -> None:
     )
 
 
-def catalog_method(slug: str):
-    return Session().method(slug)
-
-
 def _post(
     purchase: Purchase, facts: Facts, revision: Revision, by: AbstractBaseUser | None, session: Session, new: bool
 ) -> Result:
@@ -535,15 +529,13 @@ def _reverse_postings(purchase: Purchase, on: dt.date, by: AbstractBaseUser | No
 def log_purchase(
     facts: Facts, *, by: AbstractBaseUser | None = None, import_key: str = "", session: Session | None = None
 ) -> Purchase:
-    own, session = session is None, session or Session()
-    purchase = Purchase(import_key=import_key, created_by=by if by and by.is_authenticated else None)
-    _write(purchase, facts, session)
-    revision = Revision(
-        purchase=purchase, action=Revision.Action.CREATED, facts=_facts_json(facts), created_by=_user(by)
-    )
-    _post(purchase, facts, revision, by, session, new=True)
-    if own:
-        session.flush()
+    with ledger.batch_or_own(session, Session) as session:
+        purchase = Purchase(import_key=import_key, created_by=by if by and by.is_authenticated else None)
+        _write(purchase, facts, session)
+        revision = Revision(
+            purchase=purchase, action=Revision.Action.CREATED, facts=_facts_json(facts), created_by=_user(by)
+        )
+        _post(purchase, facts, revision, by, session, new=True)
     return purchase
 
 
@@ -557,19 +549,17 @@ def revise(
     session: Session | None = None,
 ):
     """Edit a purchase: its movements are reversed and the new facts posted; the old ones stay."""
-    own, session = session is None, session or Session()
-    session.write()  # the purchase may still be waiting to be written
-    purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
-    if purchase.cancelled_on:
-        raise ValidationError(_("A cancelled purchase cannot be edited."))
-    _reverse_postings(purchase, on or timezone.localdate(), by, session)
-    _write(purchase, facts, session)
-    revision = Revision(
-        purchase=purchase, action=Revision.Action.EDITED, facts=_facts_json(facts), created_by=_user(by)
-    )
-    _post(purchase, facts, revision, by, session, new=False)
-    if own:
-        session.flush()
+    with ledger.batch_or_own(session, Session) as session:
+        session.write()  # the purchase may still be waiting to be written
+        purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
+        if purchase.cancelled_on:
+            raise ValidationError(_("A cancelled purchase cannot be edited."))
+        _reverse_postings(purchase, on or timezone.localdate(), by, session)
+        _write(purchase, facts, session)
+        revision = Revision(
+            purchase=purchase, action=Revision.Action.EDITED, facts=_facts_json(facts), created_by=_user(by)
+        )
+        _post(purchase, facts, revision, by, session, new=False)
     return purchase
 
 
@@ -583,19 +573,17 @@ def cancel(
 ) -> int:
     """Cancel: every movement is reversed. Returns the yen refunded — the amount after coupons (楽天:
     a refund after cancellation returns the post-coupon amount, RULES.md §2)."""
-    own, session = session is None, session or Session()
-    session.write()  # the purchase may still be waiting to be written
-    purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
-    if purchase.cancelled_on:
-        raise ValidationError(_("This purchase is already cancelled."))
-    day = on or timezone.localdate()
-    _reverse_postings(purchase, day, by, session)
-    facts = facts_of(purchase)
-    purchase.cancelled_on = day
-    purchase.save(update_fields=["cancelled_on"])
-    session.forget_uses(purchase)
-    if own:
-        session.flush()
+    with ledger.batch_or_own(session, Session) as session:
+        session.write()  # the purchase may still be waiting to be written
+        purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
+        if purchase.cancelled_on:
+            raise ValidationError(_("This purchase is already cancelled."))
+        day = on or timezone.localdate()
+        _reverse_postings(purchase, day, by, session)
+        facts = facts_of(purchase)
+        purchase.cancelled_on = day
+        purchase.save(update_fields=["cancelled_on"])
+        session.forget_uses(purchase)
     Revision.objects.create(
         purchase=purchase, action=Revision.Action.CANCELLED, facts=_facts_json(facts), created_by=_user(by)
     )

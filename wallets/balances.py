@@ -204,8 +204,8 @@ def open_promise_rows(accounts) -> list[tuple[int, str, dt.date | None, int]]:
 def open_promises(household: Household, accounts: list[LinkedAccount]) -> list[tuple[int, str, dt.date | None, int]]:
     """`open_promise_rows` of the accounts, from the snapshots where they are current (read the accounts
     through `balances_on` first: it rebuilds the out-of-date ones)."""
-    current = [a for a in accounts if a.holdings_version == a.ledger_version]
-    rest = [a for a in accounts if a.holdings_version != a.ledger_version]
+    current = [a for a in accounts if a.holdings_current]
+    rest = [a for a in accounts if not a.holdings_current]
     rows = []
     if current:
         rows += (
@@ -290,9 +290,7 @@ def _rebuild(accounts: list[LinkedAccount]) -> list[LinkedAccount]:
 
 
 def _current(account: LinkedAccount, day: dt.date) -> bool:
-    return account.holdings_version == account.ledger_version and (
-        account.holdings_from is None or account.holdings_from <= day
-    )
+    return account.holdings_current and (account.holdings_from is None or account.holdings_from <= day)
 
 
 def _held_on(household: Household, accounts: list[LinkedAccount], day: dt.date, horizon: dt.date):
@@ -311,7 +309,7 @@ def _held_on(household: Household, accounts: list[LinkedAccount], day: dt.date, 
 
 def points_held(household: Household, accounts: list[LinkedAccount], day: dt.date, horizon: dt.date):
     """Rows of (account, kind, available, pending on, expires within horizon, points) on `day`."""
-    stale = [a for a in accounts if a.holdings_version != a.ledger_version]
+    stale = [a for a in accounts if not a.holdings_current]
     if stale:
         refresh_holdings(stale)
     current = [a for a in accounts if _current(a, day)]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -63,8 +64,13 @@ def _locked(account: LinkedAccount) -> LinkedAccount:
     """The account, locked for a write; its balance snapshot (`Holding`) stops being current in the same
     transaction, so no reader can take the old snapshot for the new ledger."""
     locked = LinkedAccount.objects.select_for_update().select_related("program", "member").get(pk=account.pk)
-    LinkedAccount.objects.filter(pk=account.pk).update(ledger_version=F("ledger_version") + 1)
+    _outdate_snapshots(account.pk)
     return locked
+
+
+def _outdate_snapshots(account_id: int) -> None:
+    """The account's snapshots (`Holding`, `OpenPromise`) no longer match its lots: the next read rebuilds them."""
+    LinkedAccount.objects.filter(pk=account_id).update(ledger_version=F("ledger_version") + 1)
 
 
 class Batch:
@@ -84,10 +90,7 @@ class Batch:
             self._pending[type(row)].append(row)
 
     def write(self) -> None:
-        for model, rows in self._pending.items():
-            if rows:
-                model.objects.bulk_create(rows)
-                rows.clear()
+        write_waiting(self._pending)
 
     def lock(self, account: LinkedAccount) -> LinkedAccount:
         if account.pk not in self._accounts:
@@ -119,6 +122,27 @@ class Batch:
             for (account_id, month), points in earned.items()
             if (account_id, month) not in have
         )
+
+
+def write_waiting(pending: dict[type, list]) -> None:
+    """Write rows waiting per model, in the dict's order (so each row's foreign keys name rows already
+    written), and empty the lists."""
+    for model, rows in pending.items():
+        if rows:
+            model.objects.bulk_create(rows)
+            rows.clear()
+
+
+@contextmanager
+def batch_or_own(given, make=Batch):
+    """The caller's batch of writes (a `Batch`, or anything with `flush`), or the call's own, made by
+    `make` and flushed when the call succeeds."""
+    if given is not None:
+        yield given
+        return
+    own = make()
+    yield own
+    own.flush()
 
 
 def _movement(account, kind, points, on, by, note="", reason="", reverses=None) -> Movement:
@@ -265,9 +289,8 @@ def _new_lot(
     kind: str,
     available_on: dt.date | None,
     expires_on: dt.date | None,
-    promised: bool = False,
 ) -> Lot:
-    lot = _lot_row(account, movement, kind, available_on, expires_on, promised)
+    lot = _lot_row(account, movement, kind, available_on, expires_on)
     lot.save()
     if _chained(lot):
         _chain(lot)
@@ -329,18 +352,15 @@ def earn(
         raise ValidationError(_("Points cannot become available before they are earned."))
     if expires_on is not None and available_on is not None and expires_on < available_on:
         raise ValidationError(_("Points cannot expire before they become available."))
-    own = batch is None
-    batch = Batch() if own else batch
-    account = batch.lock(account)
-    movement = _movement_row(account, Kind.EARN, points, on, by, note, reason)
-    lot = _lot_row(account, movement, kind, available_on, expires_on, promised)
-    batch.defer(movement, lot)
-    if _chained(lot):  # the chain reads the account's other lots: write what waits first
-        batch.write()
-        _chain(lot)
-    batch.count_earned(account.pk, on, points)
-    if own:
-        batch.flush()
+    with batch_or_own(batch) as batch:
+        account = batch.lock(account)
+        movement = _movement_row(account, Kind.EARN, points, on, by, note, reason)
+        lot = _lot_row(account, movement, kind, available_on, expires_on, promised)
+        batch.defer(movement, lot)
+        if _chained(lot):  # the chain reads the account's other lots: write what waits first
+            batch.write()
+            _chain(lot)
+        batch.count_earned(account.pk, on, points)
     return movement
 
 
@@ -358,7 +378,7 @@ def make_available(lot: Lot, day: dt.date) -> Lot:
     if lot.expires_on is None:
         lot.expires_on = _expiry_for(account, lot.kind, day)
     lot.save(update_fields=["available_on", "expires_on"])
-    if lot.kind == LotKind.NORMAL and account.program.normal_expiry == Program.Expiry.ROLLING:
+    if _chained(lot):
         _chain(lot)
     return lot
 
@@ -378,15 +398,15 @@ def spend(
     if points <= 0:
         raise ValidationError(_("Spend a positive number of points."))
     kinds = list(only_kinds) if only_kinds is not None else None
-    batch = batch or Batch()
-    account = batch.lock(account)
-    batch.write()  # lots waiting in the batch are spendable too
-    lots = _usable(account, on, kinds)
-    have = sum(lot.spendable for lot in lots)
-    if have < points:
-        raise _not_enough(account, points, have, on, kinds)
-    movement = _movement(account, Kind.SPEND, -points, on, by, note)
-    _take(movement, lots, points)
+    with batch_or_own(batch) as batch:
+        account = batch.lock(account)
+        batch.write()  # lots waiting in the batch are spendable too
+        lots = _usable(account, on, kinds)
+        have = sum(lot.spendable for lot in lots)
+        if have < points:
+            raise _not_enough(account, points, have, on, kinds)
+        movement = _movement(account, Kind.SPEND, -points, on, by, note)
+        _take(movement, lots, points)
     return movement
 
 
@@ -457,34 +477,31 @@ def reverse(
     batch: Batch | None = None,
 ) -> Movement:
     """Undo a movement with a new one; the original stays in the ledger."""
-    own = batch is None
-    batch = Batch() if own else batch
-    account = batch.lock(LinkedAccount(pk=movement.account_id))
-    batch.write()  # the movement, and every lot it could touch, must be in the database
-    movement = Movement.objects.select_for_update().get(pk=movement.pk)
-    if movement.kind == Kind.REVERSE:
-        raise ValidationError(_("A reversal cannot be reversed; record the correct movement instead."))
-    if movement.kind == Kind.EXPIRE:
-        raise ValidationError(_("Expired points are gone at the programme too; an expiry cannot be reversed."))
-    if Movement.objects.filter(reverses=movement).exists():
-        raise ValidationError(_("This movement has already been reversed."))
-    if on < movement.on:
-        raise ValidationError(_("A reversal cannot be dated before the movement it reverses."))
-    if movement.kind == Kind.EARN:
-        batch.count_earned(account.pk, movement.on, -movement.points)  # the chart counts earnings not reversed
-        if own:
-            batch.flush()
-    if movement.points > 0:
-        return _take_back(account, movement, on, by, note)
-    undo = _movement(account, Kind.REVERSE, -movement.points, on, by, note, reverses=movement)
-    given_back = []
-    for allocation in movement.allocations.select_related("lot").select_for_update():
-        lot = allocation.lot
-        lot.remaining += allocation.points
-        given_back.append(lot)
-        Allocation.objects.create(movement=undo, lot=lot, points=-allocation.points)
-    Lot.objects.bulk_update(given_back, ["remaining"])
-    return undo
+    with batch_or_own(batch) as batch:
+        account = batch.lock(LinkedAccount(pk=movement.account_id))
+        batch.write()  # the movement, and every lot it could touch, must be in the database
+        movement = Movement.objects.select_for_update().get(pk=movement.pk)
+        if movement.kind == Kind.REVERSE:
+            raise ValidationError(_("A reversal cannot be reversed; record the correct movement instead."))
+        if movement.kind == Kind.EXPIRE:
+            raise ValidationError(_("Expired points are gone at the programme too; an expiry cannot be reversed."))
+        if Movement.objects.filter(reverses=movement).exists():
+            raise ValidationError(_("This movement has already been reversed."))
+        if on < movement.on:
+            raise ValidationError(_("A reversal cannot be dated before the movement it reverses."))
+        if movement.kind == Kind.EARN:
+            batch.count_earned(account.pk, movement.on, -movement.points)  # the chart counts earnings not reversed
+        if movement.points > 0:
+            return _take_back(account, movement, on, by, note)
+        undo = _movement(account, Kind.REVERSE, -movement.points, on, by, note, reverses=movement)
+        given_back = []
+        for allocation in movement.allocations.select_related("lot").select_for_update():
+            lot = allocation.lot
+            lot.remaining += allocation.points
+            given_back.append(lot)
+            Allocation.objects.create(movement=undo, lot=lot, points=-allocation.points)
+        Lot.objects.bulk_update(given_back, ["remaining"])
+        return undo
 
 
 def _take_back(account: LinkedAccount, movement: Movement, on: dt.date, by, note: str) -> Movement:
@@ -524,8 +541,7 @@ def mark_received(lot: Lot, on: dt.date) -> Lot:
     if lot.received_on is None:
         with transaction.atomic():
             Lot.objects.filter(pk=lot.pk, received_on__isnull=True).update(received_on=on)
-            # the account's snapshot of open promises is out of date with it
-            LinkedAccount.objects.filter(pk=lot.account_id).update(ledger_version=F("ledger_version") + 1)
+            _outdate_snapshots(lot.account_id)  # its open promises
         lot.received_on = on
     return lot
 

@@ -44,7 +44,7 @@ class LinkedAccount(HouseholdOwned):
         help_text=_("Amazon then spends all of these points on every order."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Every ledger write bumps `ledger_version` in its own transaction (`wallets.ledger._locked`); the
+    # Every ledger write bumps `ledger_version` in its own transaction (`wallets.ledger._outdate_snapshots`); the
     # account's `Holding` snapshot is current while `holdings_version` equals it. `holdings_from`: the
     # latest day of a movement that took points when the snapshot was made (earlier days read the lots).
     ledger_version = models.PositiveBigIntegerField(default=0, editable=False)
@@ -68,6 +68,11 @@ class LinkedAccount(HouseholdOwned):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.program}"
+
+    @property
+    def holdings_current(self) -> bool:
+        """Do the snapshots (`Holding`, `OpenPromise`) hold what the lots hold, as this copy was read?"""
+        return self.holdings_version == self.ledger_version
 
     def save(self, *args, **kwargs) -> None:
         # An edit (label, Amazon link) never writes the ledger's versions back from a stale copy: that
