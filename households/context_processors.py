@@ -1,19 +1,15 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .models import Member
+from .middleware import memberships
 
 
 def household(request: HttpRequest) -> dict:
     """The current household for the header, and the user's other households for the switcher
-    (one query, only on pages that show the header to a signed-in user)."""
+    (the same query as `request.membership`, made once)."""
     if not request.user.is_authenticated:
         return {}
     return {
         "current_membership": request.membership,
-        "my_memberships": SimpleLazyObject(
-            lambda: list(
-                Member.objects.filter(user=request.user).select_related("household").order_by("household__name")
-            )
-        ),
+        "my_memberships": SimpleLazyObject(lambda: memberships(request)),
     }

@@ -8,15 +8,26 @@ from .models import Member
 SESSION_KEY = "household_id"
 
 
+def memberships(request: HttpRequest) -> list[Member]:
+    """The signed-in user's memberships, by household name (read once per request: the header's
+    switcher and `current_membership` share them)."""
+    if not request.user.is_authenticated:
+        return []
+    if not hasattr(request, "_memberships"):
+        request._memberships = list(
+            Member.objects.filter(user=request.user).select_related("household").order_by("household__name", "id")
+        )
+    return request._memberships
+
+
 def current_membership(request: HttpRequest) -> Member | None:
     """The signed-in user's membership in the household they chose (the session remembers it), or
     their first one. None for anonymous users and for users who belong to no household yet."""
-    if not request.user.is_authenticated:
+    mine = memberships(request)
+    if not mine:
         return None
-    memberships = Member.objects.select_related("household").filter(user=request.user)
     chosen = request.session.get(SESSION_KEY)
-    membership = (chosen and memberships.filter(household_id=chosen).first()) or memberships.order_by("id").first()
-    return membership
+    return next((m for m in mine if chosen and m.household_id == chosen), None) or min(mine, key=lambda m: m.pk)
 
 
 class CurrentHouseholdMiddleware:

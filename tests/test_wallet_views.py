@@ -137,11 +137,11 @@ def test_the_wallet_runs_the_same_queries_however_much_it_shows(
     # The first look after the writes rebuilds the written accounts' balance snapshots (a fixed number
     # of queries for any number of accounts: lock, lots, promises, last movements, delete and insert
     # both snapshots — no promises here, so no insert of them —, versions).
-    with django_assert_num_queries(11 + 10):
+    with django_assert_num_queries(10 + 10):
         as_alice.get(INDEX)
-    # session, user, membership (+ household); members; accounts; balance snapshots; cards; their
-    # add-ons; entries; bonuses; the household switcher's memberships.
-    with django_assert_num_queries(11):
+    # session, user, memberships (+ households: the current one and the header's switcher); members;
+    # accounts; balance snapshots; cards; their add-ons; entries; bonuses.
+    with django_assert_num_queries(10):
         response = as_alice.get(INDEX)
     assert response.status_code == 200
 
@@ -150,9 +150,9 @@ def test_the_account_page_runs_the_same_queries_however_long_the_history(as_alic
     for i in range(60):
         ledger.earn(rakuten, 1 + i, D(2026, 5, 1), available_on=D(2026, 5, 1))
     as_alice.get(account_url(rakuten))  # the first look rebuilds the account's balance snapshot
-    # session, user, membership; account; accounts and balance snapshots; the account's live lots;
-    # history count and page; members' names; the household switcher's memberships.
-    with django_assert_num_queries(11):
+    # session, user, memberships (the current one and the switcher's); account; accounts and balance
+    # snapshots; the account's live lots; history count and page; members' names.
+    with django_assert_num_queries(10):
         as_alice.get(account_url(rakuten))
 
 

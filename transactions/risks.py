@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
+
 from households.models import Household
 from wallets.models import LinkedAccount, Lot
 
-from .models import OrderItem, Purchase
+from .models import OrderItem, Posting, Purchase
 
 
 @dataclass(frozen=True)
@@ -32,12 +34,9 @@ def orders_at_risk(household: Household, today: dt.date) -> list[OrderAtRisk]:
     Two queries: the waiting orders, and the live lots of the accounts they spend from."""
     # From the items not shipped yet (a partial index), not from every order in history.
     unshipped = OrderItem.objects.filter(shipped_on__isnull=True).values("purchase_id")
+    spent = Posting.objects.filter(purchase=OuterRef("pk"), source="spend", reversed=False)
     waiting = list(
-        household.scoped(Purchase)
-        .active()
-        .filter(pk__in=unshipped, points_spent__gt=0)
-        .exclude(postings__source="spend", postings__reversed=False)
-        .select_related("member", "points_account__program")
+        household.scoped(Purchase).active().filter(pk__in=unshipped, points_spent__gt=0).filter(~Exists(spent))
     )
     if not waiting:
         return []
