@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 
 from programs.catalog import get_catalog
 from programs.engine import Context, Payment, earn
@@ -110,6 +111,18 @@ def test_a_grant_recorded_late_joins_the_chain_it_bridges(rakuten):
 
     assert set(Lot.objects.values_list("expires_on", flat=True)) == {D(2027, 1, 31)}
     assert figures(rakuten, D(2026, 6, 1)).available == 125
+
+
+def test_a_batch_draws_the_chain_of_its_grants_before_a_spend_reads_them(rakuten):
+    batch = ledger.Batch()  # as an import posts: the grants wait, and their chain is drawn once
+    with transaction.atomic():
+        ledger.earn(rakuten, 100, D(2025, 12, 1), available_on=D(2025, 12, 22), batch=batch)  # alone: to 2026-11-30
+        ledger.earn(rakuten, 50, D(2026, 2, 17), available_on=D(2026, 3, 10), batch=batch)  # chained: to 2027-02-28
+        ledger.spend(rakuten, 120, D(2027, 1, 15), batch=batch)
+        batch.flush()
+
+    assert set(Lot.objects.values_list("expires_on", flat=True)) == {D(2027, 2, 28)}
+    assert figures(rakuten, D(2027, 1, 15)).available == 30
 
 
 def test_spending_takes_period_limited_points_first(rakuten):

@@ -2,7 +2,7 @@
 
 Whatever happens: on every day the balance equals the sum of the movements up to that day (less the
 points that had expired by then), it is never negative, no lot is spent after it expired, and the
-kept `remaining` of every lot, the monthly summaries and the balance snapshots equal a rebuild from
+kept `remaining` of every lot, 楽天's rolling expiry chains, the monthly summaries and the balance snapshots equal a rebuild from
 the ledger, and balances read from a snapshot equal balances summed from the lots, on any day.
 """
 
@@ -77,6 +77,9 @@ def summed(rows) -> Counter:
 
 def check(account, last_day: dt.date) -> None:
     assert ledger.ledger_differences() == []
+    drawn = dict(account.lots.values_list("pk", "expires_on"))
+    ledger._rechain(account)  # 楽天's rolling chains, drawn again from every grant that stands
+    assert dict(account.lots.values_list("pk", "expires_on")) == drawn
     assert ledger.summary_differences() == []  # the chart's monthly summaries, kept with each movement
     household = account.member.household
     balances_on(household, last_day)  # a current snapshot, as the dashboard leaves it

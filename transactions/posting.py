@@ -447,7 +447,7 @@ def _post(
             raise ValidationError([*refused.messages, note] if note else refused.messages) from None
         postings.append(Posting(purchase=purchase, revision=revision, movement=movement, source="spend"))
     elif facts.points_spent:
-        session.ledger.write()  # lots waiting in the batch count too
+        session.ledger.ready(facts.points_account.pk)  # lots waiting in the batch count too
         try:
             ledger.check_available(facts.points_account, facts.points_spent, facts.day, kinds)
         except ValidationError as refused:
@@ -525,7 +525,6 @@ def _reverse_postings(purchase: Purchase, on: dt.date, by: AbstractBaseUser | No
     purchase.postings.filter(pk__in=[p.pk for p in live]).update(reversed=True)
 
 
-@transaction.atomic
 def log_purchase(
     facts: Facts, *, by: AbstractBaseUser | None = None, import_key: str = "", session: Session | None = None
 ) -> Purchase:
@@ -539,7 +538,6 @@ def log_purchase(
     return purchase
 
 
-@transaction.atomic
 def revise(
     purchase: Purchase,
     facts: Facts,
@@ -563,7 +561,6 @@ def revise(
     return purchase
 
 
-@transaction.atomic
 def cancel(
     purchase: Purchase,
     *,
@@ -584,9 +581,9 @@ def cancel(
         purchase.cancelled_on = day
         purchase.save(update_fields=["cancelled_on"])
         session.forget_uses(purchase)
-    Revision.objects.create(
-        purchase=purchase, action=Revision.Action.CANCELLED, facts=_facts_json(facts), created_by=_user(by)
-    )
+        Revision.objects.create(
+            purchase=purchase, action=Revision.Action.CANCELLED, facts=_facts_json(facts), created_by=_user(by)
+        )
     return refund_yen(purchase)
 
 

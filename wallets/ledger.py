@@ -29,7 +29,7 @@ from itertools import groupby
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Sum
+from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
 
 from programs.models import LotKind, Program
@@ -75,22 +75,36 @@ def _outdate_snapshots(account_id: int) -> None:
 
 class Batch:
     """Movements posted together in one transaction (a purchase's earnings, a whole CSV import): each
-    account is locked once, earnings' movements and lots wait to be written in bulk (`write`, before
-    anything reads lots or movements back), and the monthly summaries are added up and written at the
-    end (`flush`, before the transaction commits). `earn`, `spend` and `reverse` take one; without it
-    each call is its own batch."""
+    account is locked once, earnings' movements and lots wait to be written in bulk (`write`), an
+    account's 楽天-style rolling chains are drawn once for all its new grants (`ready`, before anything
+    reads the account's lots back), and the monthly summaries are added up and written at the end
+    (`flush`, which also draws the chains not drawn yet, before the transaction commits). `earn`,
+    `spend` and `reverse` take one; without it each call is its own batch."""
 
     def __init__(self) -> None:
         self._accounts: dict[int, LinkedAccount] = {}
         self._earned: dict[tuple[int, dt.date], int] = {}
         self._pending: dict[type, list] = {Movement: [], Lot: []}  # in the order they are written
+        self._chains: dict[int, tuple[LinkedAccount, dt.date]] = {}  # account → its earliest new grant
 
     def defer(self, *rows) -> None:
         for row in rows:
             self._pending[type(row)].append(row)
 
+    def rechain(self, account: LinkedAccount, since: dt.date) -> None:
+        """The account's rolling chains change from `since` on: drawn again before its lots are read."""
+        drawn = self._chains.get(account.pk)
+        self._chains[account.pk] = (account, min(since, drawn[1]) if drawn else since)
+
     def write(self) -> None:
+        """Write the rows that wait (other rows are about to name them)."""
         write_waiting(self._pending)
+
+    def ready(self, account_id: int) -> None:
+        """Make the account's lots what a reader must see: written, with their chains drawn."""
+        self.write()
+        if account_id in self._chains:
+            _rechain(*self._chains.pop(account_id))
 
     def lock(self, account: LinkedAccount) -> LinkedAccount:
         if account.pk not in self._accounts:
@@ -103,6 +117,9 @@ class Batch:
 
     def flush(self) -> None:
         self.write()
+        for account, since in self._chains.values():
+            _rechain(account, since)
+        self._chains.clear()
         earned = dict(self._earned)
         self._earned.clear()
         if len(earned) <= 1:
@@ -135,14 +152,21 @@ def write_waiting(pending: dict[type, list]) -> None:
 
 @contextmanager
 def batch_or_own(given, make=Batch):
-    """The caller's batch of writes (a `Batch`, or anything with `flush`), or the call's own, made by
-    `make` and flushed when the call succeeds."""
+    """The transaction and batch of writes a service call runs in: the caller's batch (a `Batch`, or
+    anything with `flush`), inside the caller's transaction, or else the call's own, made by `make` and
+    flushed when the call succeeds, in a transaction of its own (a savepoint in a caller's).
+
+    With the caller's batch there is no savepoint: a refusal leaves the batch half-posted, so the
+    caller cannot go on with it and the whole transaction rolls back (an import is all or nothing).
+    That saves two statements per row of an import."""
     if given is not None:
-        yield given
+        with transaction.atomic(savepoint=False):
+            yield given
         return
-    own = make()
-    yield own
-    own.flush()
+    with transaction.atomic():
+        own = make()
+        yield own
+        own.flush()
 
 
 def _movement(account, kind, points, on, by, note="", reason="", reverses=None) -> Movement:
@@ -243,44 +267,30 @@ def _expiry_for(account: LinkedAccount, kind: str, available_on: dt.date | None)
     return counting_month_end(available_on, program.normal_expiry_months or 12)
 
 
-def _chain(lot: Lot) -> None:
-    """Extend the expiry of every normal lot alive on this lot's grant day to the end of their chain."""
-    granted, months = lot.available_on, lot.account.program.normal_expiry_months or 12
-    normal = Lot.objects.filter(account_id=lot.account_id, kind=LotKind.NORMAL, void=False).exclude(pk=lot.pk)
-    end = counting_month_end(granted, months)
-    while True:  # later grants already known continue the chain (their ends are chain ends)
-        later = normal.filter(available_on__gt=granted, available_on__lte=end).aggregate(end=Max("expires_on"))["end"]
-        if later is None or later <= end:
-            break
-        end = later
-    lot.expires_on = end
-    lot.save(update_fields=["expires_on"])
-    normal.filter(available_on__lte=end, expires_on__gte=granted, expires_on__lt=end).update(expires_on=end)
+def _rechain(account: LinkedAccount, since: dt.date | None = None) -> None:
+    """Draw the account's rolling chains (楽天) again from the normal grants that stand: a grant made
+    before the previous one's chain ended joins that chain, every lot of a chain expires at the end of
+    the 12th month counting the month of its last grant, and a grant after a chain ended starts a new
+    one, so it never revives expired points. Drawing from the grants alone gives what adding them one
+    by one gives, in any order (the ledger's property tests check it), so a batch draws once for many.
 
-
-def _rechain(account: LinkedAccount) -> None:
-    """Recompute every normal lot's chain end from the grants that remain (after a grant was voided)."""
+    With `since` (the earliest grant added or removed), only the chains alive on or after it are
+    drawn: each of their lots expires on or after `since`, and chains that ended before cannot change.
+    """
     months = account.program.normal_expiry_months or 12
-    lots = list(
-        Lot.objects.filter(account=account, kind=LotKind.NORMAL, void=False, available_on__isnull=False).order_by(
-            "available_on", "pk"
-        )
-    )
-    chains: list[list[Lot]] = []
-    end = None
-    for lot in lots:
-        if end is None or lot.available_on > end:
-            chains.append([])
-        chains[-1].append(lot)
-        end = counting_month_end(lot.available_on, months)
-    changed = []
-    for chain in chains:
-        chain_end = counting_month_end(chain[-1].available_on, months)
-        for lot in chain:
-            if lot.expires_on != chain_end:
-                lot.expires_on = chain_end
-                changed.append(lot)
-    Lot.objects.bulk_update(changed, ["expires_on"])
+    normal = Lot.objects.filter(account=account, kind=LotKind.NORMAL, void=False, available_on__isnull=False)
+    drawn = normal if since is None else normal.filter(Q(available_on__gte=since) | Q(expires_on__gte=since))
+    # A chain is a run of grant days, so it is read as (grant day, expiry) pairs, not lot by lot.
+    chains: list[tuple[dt.date, dt.date, set]] = []  # (first grant, end, the expiries its lots have now)
+    for available_on, expires_on in drawn.values_list("available_on", "expires_on").order_by("available_on").distinct():
+        if not chains or available_on > chains[-1][1]:
+            chains.append((available_on, available_on, set()))
+        first, _end, expiries = chains[-1]
+        expiries.add(expires_on)
+        chains[-1] = (first, counting_month_end(available_on, months), expiries)
+    for first, end, expiries in chains:
+        if expiries != {end}:
+            normal.filter(available_on__gte=first, available_on__lte=end).exclude(expires_on=end).update(expires_on=end)
 
 
 def _new_lot(
@@ -293,7 +303,7 @@ def _new_lot(
     lot = _lot_row(account, movement, kind, available_on, expires_on)
     lot.save()
     if _chained(lot):
-        _chain(lot)
+        _rechain(account, lot.available_on)
     return lot
 
 
@@ -326,7 +336,6 @@ def _lot_row(
     )
 
 
-@transaction.atomic
 def earn(
     account: LinkedAccount,
     points: int,
@@ -357,9 +366,8 @@ def earn(
         movement = _movement_row(account, Kind.EARN, points, on, by, note, reason)
         lot = _lot_row(account, movement, kind, available_on, expires_on, promised)
         batch.defer(movement, lot)
-        if _chained(lot):  # the chain reads the account's other lots: write what waits first
-            batch.write()
-            _chain(lot)
+        if _chained(lot):
+            batch.rechain(account, lot.available_on)
         batch.count_earned(account.pk, on, points)
     return movement
 
@@ -379,11 +387,10 @@ def make_available(lot: Lot, day: dt.date) -> Lot:
         lot.expires_on = _expiry_for(account, lot.kind, day)
     lot.save(update_fields=["available_on", "expires_on"])
     if _chained(lot):
-        _chain(lot)
+        _rechain(account, day)
     return lot
 
 
-@transaction.atomic
 def spend(
     account: LinkedAccount,
     points: int,
@@ -400,7 +407,7 @@ def spend(
     kinds = list(only_kinds) if only_kinds is not None else None
     with batch_or_own(batch) as batch:
         account = batch.lock(account)
-        batch.write()  # lots waiting in the batch are spendable too
+        batch.ready(account.pk)  # lots waiting in the batch are spendable too
         lots = _usable(account, on, kinds)
         have = sum(lot.spendable for lot in lots)
         if have < points:
@@ -467,7 +474,6 @@ def reconcile(
         return adjust(account, shown - have, on, by=by, note=note)
 
 
-@transaction.atomic
 def reverse(
     movement: Movement,
     on: dt.date,
@@ -479,7 +485,7 @@ def reverse(
     """Undo a movement with a new one; the original stays in the ledger."""
     with batch_or_own(batch) as batch:
         account = batch.lock(LinkedAccount(pk=movement.account_id))
-        batch.write()  # the movement, and every lot it could touch, must be in the database
+        batch.ready(account.pk)  # the movement, and every lot it could touch, must be in the database
         movement = Movement.objects.select_for_update().get(pk=movement.pk)
         if movement.kind == Kind.REVERSE:
             raise ValidationError(_("A reversal cannot be reversed; record the correct movement instead."))
@@ -515,8 +521,12 @@ def _take_back(account: LinkedAccount, movement: Movement, on: dt.date, by, note
         _take(undo, _with_spendable([lot], on), lot.points)
         lot.void, lot.expires_on = True, None
         lot.save(update_fields=["void", "expires_on"])
-        if lot.kind == LotKind.NORMAL and account.program.normal_expiry == Program.Expiry.ROLLING:
-            _rechain(account)
+        if (
+            lot.available_on is not None
+            and lot.kind == LotKind.NORMAL
+            and account.program.normal_expiry == Program.Expiry.ROLLING
+        ):
+            _rechain(account, lot.available_on)
         return undo
     others = [other for other in _usable(account, on) if other.pk != lot.pk]
     _with_spendable([lot], on)
