@@ -42,8 +42,8 @@ def answer(household: Household, merchant_text: str, amount: int, day: dt.date, 
         household.scoped(HeldCard).select_related("member", "method").prefetch_related("addons").order_by("pk")
     )
     used: dict[int, dict[int, int]] = defaultdict(dict)
-    rows = (
-        Use.objects.filter(purchase__household=household, kind="cap", period_start=dt.date(day.year, 1, 1))
+    rows = (  # the card holders' own uses, through the index `use_lookup` (no join, no other household)
+        Use.objects.filter(member__in={c.member_id for c in cards}, kind="cap", period_start=dt.date(day.year, 1, 1))
         .values_list("member_id", "key")
         .annotate(total=Sum("amount"))
     )
