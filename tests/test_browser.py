@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,39 @@ async def log_in(page, username: str) -> None:
     await expect(page).to_have_url(re.compile(r"^http://[^/]+/$"))
 
 
+class LivePreview:
+    """Follows the purchase form's live preview requests, so a step can wait until the preview has
+    answered the last change (htmx sends it 400 ms after the typing stops).
+
+    The form must not be submitted while a preview is still running: with SQLite in memory, the live
+    server's request threads share one database connection, and the preview's queries would run
+    inside the purchase's transaction. A family's browser may do that freely; their requests each
+    have their own connection."""
+
+    PATH = "/purchases/preview/"
+
+    def __init__(self, page) -> None:
+        self.running: set = set()
+        self.last = time.monotonic()
+        page.on("request", self._started)
+        page.on("requestfinished", self._finished)
+        page.on("requestfailed", self._finished)
+
+    def _started(self, request) -> None:
+        if request.url.endswith(self.PATH):
+            self.running.add(request)
+            self.last = time.monotonic()
+
+    def _finished(self, request) -> None:
+        self.running.discard(request)
+
+    async def settled(self, quiet: float = 0.8, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while self.running or time.monotonic() - self.last < quiet:
+            assert time.monotonic() < deadline, "the live preview did not settle"
+            await asyncio.sleep(0.05)
+
+
 def method_pk(slug: str) -> int:
     from programs.models import PaymentMethod
 
@@ -96,6 +130,7 @@ def test_a_family_member_logs_a_purchase_and_sees_the_dashboard_change(live_serv
         assert await page.evaluate("document.documentElement.scrollWidth") <= 360
 
         await page.goto("/purchases/new/")
+        preview = LivePreview(page)
         await page.select_option("#id_member", label="アリス")
         await page.fill("#id_merchant_name", "楽天市場")
         await page.fill("#id_amount", "2200")
@@ -106,6 +141,7 @@ def test_a_family_member_logs_a_purchase_and_sees_the_dashboard_change(live_serv
         await expect(page.locator("#preview")).to_contain_text("楽天市場")
         await page.fill("#id_points_spent", "300")
         await page.select_option("#id_points_account", value=str(rakuten.pk))
+        await preview.settled()
         await page.click("button.primary")
         await expect(page.locator(".messages")).to_be_visible()
 
