@@ -93,8 +93,8 @@ class Batch:
 
     def rechain(self, account: LinkedAccount, since: dt.date) -> None:
         """The account's rolling chains change from `since` on: drawn again before its lots are read."""
-        drawn = self._chains.get(account.pk)
-        self._chains[account.pk] = (account, min(since, drawn[1]) if drawn else since)
+        waiting = self._chains.get(account.pk)
+        self._chains[account.pk] = (account, min(since, waiting[1]) if waiting else since)
 
     def write(self) -> None:
         """Write the rows that wait (other rows are about to name them)."""
@@ -270,9 +270,10 @@ def _expiry_for(account: LinkedAccount, kind: str, available_on: dt.date | None)
 def _rechain(account: LinkedAccount, since: dt.date | None = None) -> None:
     """Draw the account's rolling chains (楽天) again from the normal grants that stand: a grant made
     before the previous one's chain ended joins that chain, every lot of a chain expires at the end of
-    the 12th month counting the month of its last grant, and a grant after a chain ended starts a new
-    one, so it never revives expired points. Drawing from the grants alone gives what adding them one
-    by one gives, in any order (the ledger's property tests check it), so a batch draws once for many.
+    the programme's N-th month (12 for 楽天) counting the month of its last grant, and a grant after a
+    chain ended starts a new one, so it never revives expired points. Drawing from the grants alone
+    gives what adding them one by one gives, in any order (the ledger's property tests check it), so a
+    batch draws once for many.
 
     With `since` (the earliest grant added or removed), only the chains alive on or after it are
     drawn: each of their lots expires on or after `since`, and chains that ended before cannot change.
@@ -281,13 +282,12 @@ def _rechain(account: LinkedAccount, since: dt.date | None = None) -> None:
     normal = Lot.objects.filter(account=account, kind=LotKind.NORMAL, void=False, available_on__isnull=False)
     drawn = normal if since is None else normal.filter(Q(available_on__gte=since) | Q(expires_on__gte=since))
     # A chain is a run of grant days, so it is read as (grant day, expiry) pairs, not lot by lot.
-    chains: list[tuple[dt.date, dt.date, set]] = []  # (first grant, end, the expiries its lots have now)
+    chains: list[list] = []  # [first grant, end, the expiries its lots have now]
     for available_on, expires_on in drawn.values_list("available_on", "expires_on").order_by("available_on").distinct():
         if not chains or available_on > chains[-1][1]:
-            chains.append((available_on, available_on, set()))
-        first, _end, expiries = chains[-1]
-        expiries.add(expires_on)
-        chains[-1] = (first, counting_month_end(available_on, months), expiries)
+            chains.append([available_on, None, set()])
+        chains[-1][1] = counting_month_end(available_on, months)
+        chains[-1][2].add(expires_on)
     for first, end, expiries in chains:
         if expiries != {end}:
             normal.filter(available_on__gte=first, available_on__lte=end).exclude(expires_on=end).update(expires_on=end)
@@ -512,6 +512,7 @@ def reverse(
 
 def _take_back(account: LinkedAccount, movement: Movement, on: dt.date, by, note: str) -> Movement:
     lot = Lot.objects.select_for_update().get(earned_by=movement)
+    lot.account = account  # locked, with its programme
     granted = lot.available_on is not None and lot.available_on <= on
     # Voiding re-draws the expiry chain; movements dated later may have relied on it, so then the
     # points are taken back like granted ones instead.
@@ -521,11 +522,7 @@ def _take_back(account: LinkedAccount, movement: Movement, on: dt.date, by, note
         _take(undo, _with_spendable([lot], on), lot.points)
         lot.void, lot.expires_on = True, None
         lot.save(update_fields=["void", "expires_on"])
-        if (
-            lot.available_on is not None
-            and lot.kind == LotKind.NORMAL
-            and account.program.normal_expiry == Program.Expiry.ROLLING
-        ):
+        if _chained(lot):  # its grant no longer holds the chain it was in
             _rechain(account, lot.available_on)
         return undo
     others = [other for other in _usable(account, on) if other.pk != lot.pk]
