@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
 
+from pointbook.bulk import insert, update
 from programs.models import LotKind, Program
 
 from .models import Allocation, LinkedAccount, Lot, MonthlyEarning, Movement
@@ -133,7 +134,7 @@ class Batch:
         have = {(m.account_id, m.month): m for m in found}
         for key, summary in have.items():
             summary.points += earned.get(key, 0)
-        MonthlyEarning.objects.bulk_update([m for key, m in have.items() if key in earned], ["points"], batch_size=500)
+        update(MonthlyEarning, [m for key, m in have.items() if key in earned], ["points"])
         MonthlyEarning.objects.bulk_create(
             MonthlyEarning(account_id=account_id, month=month, points=points)
             for (account_id, month), points in earned.items()
@@ -146,7 +147,7 @@ def write_waiting(pending: dict[type, list]) -> None:
     written), and empty the lists."""
     for model, rows in pending.items():
         if rows:
-            model.objects.bulk_create(rows)
+            insert(model, rows)
             rows.clear()
 
 
@@ -214,8 +215,8 @@ def _take(movement: Movement, lots: Sequence[Lot], points: int) -> None:
     taking = plan(lots, points)
     for lot, taken in taking:
         lot.remaining -= taken
-    Allocation.objects.bulk_create(Allocation(movement=movement, lot=lot, points=taken) for lot, taken in taking)
-    Lot.objects.bulk_update([lot for lot, _taken in taking], ["remaining"])
+    insert(Allocation, [Allocation(movement=movement, lot=lot, points=taken) for lot, taken in taking])
+    update(Lot, [lot for lot, _taken in taking], ["remaining"])
 
 
 def usable_lots(account: LinkedAccount, on: dt.date, kinds: Iterable[str] | None = None) -> list[Lot]:
@@ -506,7 +507,7 @@ def reverse(
             lot.remaining += allocation.points
             given_back.append(lot)
             Allocation.objects.create(movement=undo, lot=lot, points=-allocation.points)
-        Lot.objects.bulk_update(given_back, ["remaining"])
+        update(Lot, given_back, ["remaining"])
         return undo
 
 
