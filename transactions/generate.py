@@ -4,7 +4,8 @@ Posting a million purchases one by one through `log_purchase` would take hours. 
 engine (`programs.engine.earn`, with the member's context and what earlier payments used of caps) on
 every payment, and the ledger's own rules on lots kept in memory — spending order, 楽天's rolling
 expiry chains, expiries recorded day by day, cancellations that void a pending lot or take granted
-points back — then writes the rows with `bulk_create`, a month at a time, in one transaction.
+points back — then writes the rows in bulk (`pointbook.bulk.insert`), a month at a time, in one
+transaction.
 
 Deterministic for a seed. The result is checked like any ledger: `check_ledger` (lots against their
 allocations) and the tests compare it with a rebuild (`ledger_differences`, the expiry chains).
@@ -23,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from households.models import Household, Member, Role
+from pointbook.bulk import insert
 from programs.catalog import Catalog, get_catalog
 from programs.engine import Item, cycle_start, earn
 from programs.models import Addon, EarningRule, LotKind, PaymentMethod, Program
@@ -496,14 +498,14 @@ class Generator:
 
     # -- writing --------------------------------------------------------------------------------------
     def _flush(self, final: bool = False) -> None:
-        Purchase.objects.bulk_create(self.b_purchases, batch_size=BATCH)
-        OrderItem.objects.bulk_create(self.b_items, batch_size=BATCH)
-        Revision.objects.bulk_create(self.b_revisions, batch_size=BATCH)
+        insert(Purchase, self.b_purchases)
+        insert(OrderItem, self.b_items)
+        insert(Revision, self.b_revisions)
         # A reversal names the movement it reverses, which needs that movement's id first.
-        Movement.objects.bulk_create([m for m in self.b_movements if m.kind != Movement.Kind.REVERSE], batch_size=BATCH)
-        Movement.objects.bulk_create([m for m in self.b_movements if m.kind == Movement.Kind.REVERSE], batch_size=BATCH)
-        Posting.objects.bulk_create(self.b_postings, batch_size=BATCH)
-        Use.objects.bulk_create(self.b_uses, batch_size=BATCH)
+        insert(Movement, [m for m in self.b_movements if m.kind != Movement.Kind.REVERSE])
+        insert(Movement, [m for m in self.b_movements if m.kind == Movement.Kind.REVERSE])
+        insert(Posting, self.b_postings)
+        insert(Use, self.b_uses)
         self._buffers()
         self._forget_old_uses()
         # A lot is written once nothing but its chain's end can change: no points left, or voided.
@@ -539,10 +541,10 @@ class Generator:
             rows.append(row)
             allocations.append((row, lot.allocations))
             lot.allocations = []  # written: the expiry heap may still hold the lot, not its history
-        Lot.objects.bulk_create(rows, batch_size=BATCH)
-        Allocation.objects.bulk_create(
-            (Allocation(movement_id=_pk(m), lot_id=row.pk, points=p) for row, taken in allocations for m, p in taken),
-            batch_size=BATCH,
+        insert(Lot, rows)
+        insert(
+            Allocation,
+            [Allocation(movement_id=_pk(m), lot_id=row.pk, points=p) for row, taken in allocations for m, p in taken],
         )
         # Lots written while their chain still grew: give them the chain's end.
         chains = self.closed + ([a.chain for a in self.by_pk.values() if a.chain] if final else [])
@@ -564,9 +566,6 @@ class Generator:
         for totals in self.totals.values():
             for key in [k for k in totals if k[0] in ("cap", "cycle") and k[2] < old]:
                 del totals[key]
-
-
-BATCH = 2000
 
 
 def _pk(movement: Movement | int) -> int:
