@@ -62,6 +62,7 @@ def _plan(model: type[Model], alias: str) -> tuple[list[_Column], str, str, int,
     """The model's columns, the INSERT up to VALUES, one row's placeholders, rows per statement, and
     the RETURNING clause."""
     connection = connections[alias]
+    connection.ensure_connection()  # SQLite reads its parameter limit from the open connection
     pk = model._meta.pk
     fields = [f for f in model._meta.concrete_fields if f is not pk and not f.generated]
     if any(f.db_default is not NOT_PROVIDED for f in fields):
