@@ -96,8 +96,8 @@ def _convert(value, column: _Column, connection):
             return value
         if isinstance(value, Enum) and type(value.value) in _PLAIN_VALUES:
             return value.value  # a TextChoices or IntegerChoices member
-    elif column.date and (value is None or type(value) is dt.date):
-        return value if value is None else connection.ops.adapt_datefield_value(value)
+    elif column.date and type(value) is dt.date:
+        return connection.ops.adapt_datefield_value(value)
     return field.get_db_prep_save(value, connection)
 
 

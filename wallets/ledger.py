@@ -135,10 +135,13 @@ class Batch:
         for key, summary in have.items():
             summary.points += earned.get(key, 0)
         update(MonthlyEarning, [m for key, m in have.items() if key in earned], ["points"])
-        MonthlyEarning.objects.bulk_create(
-            MonthlyEarning(account_id=account_id, month=month, points=points)
-            for (account_id, month), points in earned.items()
-            if (account_id, month) not in have
+        insert(
+            MonthlyEarning,
+            [
+                MonthlyEarning(account_id=account_id, month=month, points=points)
+                for (account_id, month), points in earned.items()
+                if (account_id, month) not in have
+            ],
         )
 
 
