@@ -1,8 +1,9 @@
 """Everything the household dashboard shows, computed here and handed to the template as plain data.
 
 A fixed number of queries whatever the length of history (asserted in tests/test_dashboard.py):
-balances read live lots; "lost last month", the 12-month chart and this month's figures read one
-bounded window of movements each; the risks read the few open orders and the household's entries.
+balances read the accounts' snapshots; "lost last month" reads one bounded window of lots; the
+12-month chart and this month's figures read the monthly summaries (`MonthlyEarning`,
+`MonthlySpend`); the risks read the few open orders and the household's entries.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from programs.catalog import Catalog, get_catalog
 from programs.engine import cycle_start, grant_date
 from programs.models import GrantTiming, LotKind
 from transactions.insights import PromiseTotal, promise_totals
-from transactions.models import Purchase, Use
+from transactions.models import MonthlySpend, Use
 from transactions.risks import orders_at_risk
 from wallets.balances import Balances, balances_on
 from wallets.models import CampaignEntry, HeldCard, Lot, MonthlyEarning
@@ -295,12 +296,9 @@ def _months(household: Household, catalog: Catalog, today: dt.date) -> dict:
         series.setdefault(catalog.programs[slug].name, [0] * 12)[months.index(month)] += points
         if month == months[-1]:
             this_month[slug] += points
-    spend = (
-        household.scoped(Purchase)
-        .active()
-        .filter(day__gte=months[-1], day__lte=today)
-        .aggregate(yen=Coalesce(Sum("amount"), 0))["yen"]
-    )
+    # Kept with the purchases: every live purchase dated this month, as the month's points count every
+    # earning dated this month (so the effective return compares the same purchases).
+    spend = household.scoped(MonthlySpend).filter(month=months[-1]).values_list("yen", flat=True).first() or 0
     return {
         "month_points": {catalog.programs[slug].name: points for slug, points in sorted(this_month.items())},
         "month_yen": sum(catalog.programs[slug].yen_value(points) for slug, points in this_month.items()),

@@ -14,7 +14,7 @@ from households.models import Household
 from programs.models import Program
 from transactions import csv_io
 from transactions.generate import empty_copy, generate
-from transactions.models import Purchase
+from transactions.models import MonthlySpend, Purchase
 from wallets import ledger
 from wallets.models import Allocation, LinkedAccount, Lot, Movement
 
@@ -32,6 +32,7 @@ def test_the_history_is_a_ledger_that_rebuilds_to_itself(generated):
 
     assert household.purchases.count() == summary.purchases == 3000
     assert ledger.ledger_differences() == []
+    assert MonthlySpend.objects.differences() == []  # the dashboard's month spend, summed once at the end
     for account in LinkedAccount.objects.filter(member__household=household):
         moved = account.movements.aggregate(s=Sum("points"))["s"] or 0
         kept = account.lots.aggregate(s=Sum("remaining"))["s"] or 0
@@ -120,3 +121,6 @@ def test_its_purchases_imported_into_an_empty_copy_earn_what_they_earned_there(d
     assert checked.new == 500
     assert earned(copy) == earned(household) != {}
     assert copy.purchases.exclude(cancelled_on=None).count() == household.purchases.exclude(cancelled_on=None).count()
+    # the import kept the copy's month spends as it went; they equal the original's, summed at the end
+    spends = dict(MonthlySpend.objects.filter(household=household).values_list("month", "yen"))
+    assert dict(MonthlySpend.objects.filter(household=copy).values_list("month", "yen")) == spends != {}

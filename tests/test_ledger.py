@@ -286,5 +286,5 @@ def test_the_monthly_summary_follows_earnings_and_their_reversals_and_check_ledg
     call_command("check_ledger", stdout=StringIO())
 
     MonthlyEarning.objects.update(points=31)
-    with pytest.raises(CommandError, match="1 monthly summaries and 0 balance snapshot"):
+    with pytest.raises(CommandError, match="1 monthly summaries, 0 balance snapshot"):
         call_command("check_ledger", stdout=StringIO())

@@ -31,7 +31,7 @@ from programs.models import Addon, EarningRule, LotKind, PaymentMethod, Program
 from wallets.ledger import counting_month_end, refresh_summaries
 from wallets.models import Allocation, CampaignEntry, CycleBonus, HeldCard, LinkedAccount, Lot, Movement
 
-from .models import OrderItem, Posting, Purchase, Revision, Use
+from .models import MonthlySpend, OrderItem, Posting, Purchase, Revision, Use
 from .posting import Facts, MemberFacts, _facts_json, _period_start, context_from, explain, payment_for
 
 MEMBERS = [
@@ -256,6 +256,7 @@ class Generator:
             self._flush()
             self._flush(final=True)
             refresh_summaries(list(self.by_pk))
+            MonthlySpend.objects.refresh([self.household_obj])
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # after a bulk load, fresh statistics for the query planner
         return self.summary

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import connections, models
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, Member
@@ -100,6 +101,81 @@ class Purchase(HouseholdOwned):
         """The day the last item shipped, once every item has."""
         days = [item.shipped_on for item in self.items.all()]
         return max(days) if days and all(days) else None
+
+
+class MonthlySpendQuerySet(HouseholdQuerySet):
+    def add(self, spent: dict[tuple[int, dt.date], int]) -> None:
+        """Add yen per (household, month) to the summaries, in the caller's transaction (the one that
+        writes the purchases). One upsert: two members' first purchases of a month, posted at the same
+        time, both count (neither fails on the other's new row)."""
+        spent = {key: yen for key, yen in spent.items() if yen}
+        if not spent:
+            return
+        connection = connections[self.db]
+        table = connection.ops.quote_name(MonthlySpend._meta.db_table)
+        rows = sorted(spent.items())
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), 300):  # within every SQLite's parameter limit
+                chunk = rows[start : start + 300]
+                params = []
+                for (household_id, month), yen in chunk:
+                    params += [household_id, connection.ops.adapt_datefield_value(month), yen]
+                cursor.execute(
+                    f"INSERT INTO {table} (household_id, month, yen) VALUES "  # noqa: S608 — our own table name
+                    + ", ".join(["(%s, %s, %s)"] * len(chunk))
+                    + f" ON CONFLICT (household_id, month) DO UPDATE SET yen = {table}.yen + excluded.yen",
+                    params,
+                )
+
+    def rebuilt(self, households=None) -> dict[tuple[int, dt.date], int]:
+        """Yen per (household, month) summed from the live purchases: what the summaries must hold."""
+        purchases = Purchase.objects.active()
+        if households is not None:
+            purchases = purchases.filter(household__in=households)
+        rows = (
+            purchases.annotate(month=TruncMonth("day"))
+            .values_list("household_id", "month")
+            .annotate(yen=Sum("amount"))
+            .order_by()
+        )
+        return {(h, m.date() if isinstance(m, dt.datetime) else m): yen for h, m, yen in rows if yen}
+
+    def differences(self) -> list[tuple[int, dt.date, int, int]]:
+        """Months whose kept spend differs from a rebuild: (household, month, kept, rebuilt)."""
+        kept = {(h, m): yen for h, m, yen in self.values_list("household_id", "month", "yen") if yen}
+        rebuilt = self.rebuilt()
+        return sorted(
+            (h, m, kept.get((h, m), 0), rebuilt.get((h, m), 0))
+            for h, m in kept.keys() | rebuilt.keys()
+            if kept.get((h, m), 0) != rebuilt.get((h, m), 0)
+        )
+
+    def refresh(self, households) -> None:
+        """Rebuild the households' summaries from their purchases (after purchases were written in bulk)."""
+        self.filter(household__in=households).delete()
+        self.bulk_create(
+            MonthlySpend(household_id=h, month=m, yen=yen) for (h, m), yen in self.rebuilt(households).items()
+        )
+
+
+class MonthlySpend(HouseholdOwned):
+    """Yen spent per household and month (live purchases, by the purchase's day): the dashboard's "spent
+    this month", read from one row however many purchases the month has.
+
+    A summary kept in the same transaction as the purchases (`transactions.posting`); the purchases stay
+    the truth and `check_ledger` rebuilds it and reports any difference."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day of the month
+    yen = models.BigIntegerField(default=0)
+
+    objects = MonthlySpendQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["household", "month"], name="one_spend_per_household_month")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.month:%Y-%m} ¥{self.yen:,}"
 
 
 class OrderItem(models.Model):

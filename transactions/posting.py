@@ -28,7 +28,7 @@ from programs.models import EarningRule, PointUseRule
 from wallets import ledger
 from wallets.models import CampaignEntry, CycleBonus, HeldCard, LinkedAccount, Lot
 
-from .models import OrderItem, Posting, Purchase, Revision, Use
+from .models import MonthlySpend, OrderItem, Posting, Purchase, Revision, Use
 
 DATE = "%Y-%m-%d"
 
@@ -201,6 +201,7 @@ class Session:
         # member → (kind, key, period start) → amount, for periods starting on or after `_since`
         self._totals: dict[int, dict[tuple[str, str, dt.date], int]] = {}
         self._since: dict[int, dt.date] = {}
+        self._spent: dict[tuple[int, dt.date], int] = {}  # (household, month) → yen, for `MonthlySpend`
 
     def add(self, rows: Iterable) -> None:
         """Rows to write with the next `write`."""
@@ -287,9 +288,16 @@ class Session:
             if start is not None and start >= since:
                 totals[(kind, key, start)] = totals.get((kind, key, start), 0) + sign * amount
 
+    def count_spend(self, purchase: Purchase, sign: int = 1) -> None:
+        """A live purchase added (1) or taken away (-1): its month's spend, written with `flush`."""
+        key = (purchase.household_id, purchase.day.replace(day=1))
+        self._spent[key] = self._spent.get(key, 0) + sign * purchase.amount
+
     def flush(self) -> None:
         self.write()
         self.ledger.flush()
+        MonthlySpend.objects.add(self._spent)
+        self._spent.clear()
 
     def forget_uses(self, purchase: Purchase) -> None:
         """Delete the purchase's uses (it is cancelled or reposted)."""
@@ -531,6 +539,7 @@ def log_purchase(
     with ledger.batch_or_own(session, Session) as session:
         purchase = Purchase(import_key=import_key, created_by=by if by and by.is_authenticated else None)
         _write(purchase, facts, session)
+        session.count_spend(purchase)
         revision = Revision(
             purchase=purchase, action=Revision.Action.CREATED, facts=_facts_json(facts), created_by=_user(by)
         )
@@ -553,7 +562,9 @@ def revise(
         if purchase.cancelled_on:
             raise ValidationError(_("A cancelled purchase cannot be edited."))
         _reverse_postings(purchase, on or timezone.localdate(), by, session)
+        session.count_spend(purchase, -1)
         _write(purchase, facts, session)
+        session.count_spend(purchase)
         revision = Revision(
             purchase=purchase, action=Revision.Action.EDITED, facts=_facts_json(facts), created_by=_user(by)
         )
@@ -580,6 +591,7 @@ def cancel(
         facts = facts_of(purchase)
         purchase.cancelled_on = day
         purchase.save(update_fields=["cancelled_on"])
+        session.count_spend(purchase, -1)
         session.forget_uses(purchase)
         Revision.objects.create(
             purchase=purchase, action=Revision.Action.CANCELLED, facts=_facts_json(facts), created_by=_user(by)

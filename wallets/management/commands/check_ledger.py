@@ -1,13 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from transactions.models import MonthlySpend
 from wallets.balances import holdings_differences
 from wallets.ledger import ledger_differences, summary_differences
 
 
 class Command(BaseCommand):
     help = (
-        "Rebuild every lot's points left, the monthly summaries and the balance snapshots from the ledger; "
-        "report any difference."
+        "Rebuild every lot's points left, the monthly summaries and the balance snapshots from the ledger, and "
+        "the monthly spends from the purchases; report any difference."
     )
 
     def handle(self, *args, **options) -> None:
@@ -21,9 +22,15 @@ class Command(BaseCommand):
         for account, key, kept, rebuilt in held:
             what = " ".join(str(part) for part in key)
             self.stdout.write(f"account {account}, {what}: snapshot {kept}, ledger says {rebuilt}")
-        if differences or months or held:
+        spent = MonthlySpend.objects.differences()
+        for household, month, kept, rebuilt in spent:
+            self.stdout.write(f"household {household}, {month:%Y-%m}: spend ¥{kept:,}, purchases say ¥{rebuilt:,}")
+        if differences or months or held or spent:
             raise CommandError(
-                f"{len(differences)} lot(s), {len(months)} monthly summaries and {len(held)} balance snapshot "
-                "row(s) differ from the ledger."
+                f"{len(differences)} lot(s), {len(months)} monthly summaries, {len(held)} balance snapshot "
+                f"row(s) and {len(spent)} monthly spend(s) differ from the ledger."
             )
-        self.stdout.write("The kept balances, monthly summaries and balance snapshots equal a rebuild from the ledger.")
+        self.stdout.write(
+            "The kept balances, monthly summaries, balance snapshots and monthly spends equal a rebuild from "
+            "the ledger and the purchases."
+        )
