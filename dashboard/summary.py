@@ -25,7 +25,7 @@ from transactions.insights import PromiseTotal, promise_totals
 from transactions.models import MonthlySpend, Use
 from transactions.risks import orders_at_risk
 from wallets.balances import Balances, balances_on
-from wallets.models import CampaignEntry, HeldCard, Lot, MonthlyEarning
+from wallets.models import CampaignEntry, HeldCard, LinkedAccount, Lot, MonthlyEarning
 
 TIMELINE_DAYS = 183
 
@@ -135,7 +135,7 @@ def build(household: Household, today: dt.date) -> Dashboard:
         today=today,
         balances=balances,
         warnings=_warnings(balances, catalog, today),
-        lost=_lost_last_month(household, today, catalog),
+        lost=_lost_last_month([row.account for row in balances.accounts], today, catalog),
         orders_at_risk=orders_at_risk(household, today),
         # the accounts are already loaded with the balances
         auto_use=[row.account for row in balances.accounts if row.account.amazon_auto_use],
@@ -170,22 +170,25 @@ def _warnings(balances: Balances, catalog: Catalog, today: dt.date) -> list[Warn
     return sorted(rows, key=lambda w: (w.expires_on, not w.period_limited, w.member))
 
 
-def _lost_last_month(household: Household, today: dt.date, catalog: Catalog) -> list[Lost]:
+def _lost_last_month(accounts: list[LinkedAccount], today: dt.date, catalog: Catalog) -> list[Lost]:
+    """Lots of the household's `accounts` (as `balances_on` read them) that expired last month with
+    points left: what was left on the expiry day, whether or not the expiry has been recorded since."""
     start = month_start(today, back=1)
     end = month_end(start)
+    by_pk = {account.pk: account for account in accounts}
     lots = (
-        household.scoped(Lot)
-        .filter(expires_on__gte=start, expires_on__lte=end, void=False)
+        Lot.objects.filter(account__in=list(by_pk), expires_on__gte=start, expires_on__lte=end, void=False)
         .annotate(
             left=F("points")
             - Coalesce(Sum("allocations__points", filter=Q(allocations__movement__on__lte=F("expires_on"))), 0)
         )
         .filter(left__gt=0)
-        .values_list("account__member__name", "account__program__slug", "expires_on", "left")
+        .values_list("account_id", "expires_on", "left")
     )
     lost: dict[tuple[str, str, dt.date], int] = defaultdict(int)
-    for member, program, day, left in lots:
-        lost[(member, program, day)] += left
+    for account_id, day, left in lots:
+        account = by_pk[account_id]
+        lost[(account.member.name, account.program.slug, day)] += left
     return [
         Lost(member, catalog.programs[p].name, points, catalog.programs[p].yen_value(points), day)
         for (member, p, day), points in sorted(lost.items(), key=lambda kv: kv[0][2])
