@@ -35,6 +35,34 @@ from transactions.generate import empty_copy
 PAGES = {"dashboard": "/", "which card": "/which-card/?merchant=%E6%9D%B1%E4%BA%AC%E3%82%AC%E3%82%B9&amount=8800"}
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU the processes have used (Linux /proc; 0 for a process gone meanwhile)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def processes(*, parent: int | None = None, name: str | None = None) -> list[int]:
+    """Pids of the children of `parent`, or of the processes called `name` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm, rest = (entry / "stat").read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, ValueError):
+            continue
+        if (parent is not None and int(rest.split()[1]) == parent) or (name is not None and comm == name):
+            found.append(int(entry.name))
+    return found
+
+
 def pct(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
@@ -71,7 +99,7 @@ class Command(BaseCommand):
                     f"{label:<11} median {statistics.median(samples):7.1f} ms   p95 {pct(samples, 0.95):7.1f} ms"
                 )
             if load_seconds:
-                self.load(base, cookie, load_seconds)
+                self.load(base, cookie, load_seconds, workers=processes(parent=self.server_pid))
 
     # -- queries and quote -----------------------------------------------------------------------------
     def queries(self) -> None:
@@ -136,6 +164,7 @@ class Command(BaseCommand):
                         time.sleep(0.1)
                 else:
                     raise CommandError("gunicorn did not start")
+                command.server_pid = self.process.pid
                 return f"127.0.0.1:{port}"
 
             def __exit__(self, *exc):
@@ -165,8 +194,10 @@ class Command(BaseCommand):
         conn.close()
         return samples
 
-    def load(self, base: str, cookie: str, seconds: int, clients: int = 4) -> None:
-        """A bounded closed-loop load: `clients` threads requesting the dashboard for `seconds`."""
+    def load(self, base: str, cookie: str, seconds: int, workers: list[int], clients: int = 4) -> None:
+        """A bounded closed-loop load: `clients` threads requesting the dashboard for `seconds`; with the
+        CPU each request cost the gunicorn workers, the database server (PostgreSQL's processes; SQLite
+        runs inside the workers) and this load generator, which share the machine's cores."""
         stop = time.perf_counter() + seconds
         samples: list[float] = []
         errors = [0]
@@ -190,16 +221,28 @@ class Command(BaseCommand):
                 samples.extend(mine)
 
         threads = [threading.Thread(target=worker) for _ in range(clients)]
+        database = processes(name="postgres") if connection.vendor == "postgresql" else []
+        cpu0 = cpu_seconds(workers), cpu_seconds(database), time.process_time()
         t0 = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - t0
+        cpu = [
+            (after - before) * 1000 / len(samples)
+            for before, after in zip(
+                cpu0, (cpu_seconds(workers), cpu_seconds(database), time.process_time()), strict=True
+            )
+        ]
         self.stdout.write(
             f"load        {len(samples) / elapsed:7.1f} req/s over {elapsed:.0f} s, {clients} clients, "
             f"2 gunicorn workers: {errors[0]} errors, p50 {statistics.median(samples):.1f} ms, "
             f"p99 {pct(samples, 0.99):.1f} ms"
+        )
+        self.stdout.write(
+            f"load cpu    per request: gunicorn workers {cpu[0]:.1f} ms, database server {cpu[1]:.1f} ms, "
+            f"load generator {cpu[2]:.1f} ms ({os.cpu_count()} cores)"
         )
 
     # -- CSV import ------------------------------------------------------------------------------------
