@@ -1,5 +1,6 @@
-"""Two spends at the same moment on PostgreSQL: the account's row lock makes the second wait and see
-what the first left, so the same points are never spent twice."""
+"""Postings at the same moment on PostgreSQL: the account's row lock makes a second spend wait and see
+what the first left, so the same points are never spent twice; postings to different accounts do not
+wait for each other, and two first purchases of a month both count in its spend."""
 
 import datetime as dt
 import threading
@@ -64,3 +65,39 @@ def test_two_concurrent_spends_never_spend_the_same_points():
     assert outcome["second"] == "Only 20 楽天ポイント points are available on 2026-06-01; 80 cannot be spent."
     assert outcome["second_done_at"] >= outcome["first_committed_at"]
     assert Lot.objects.get().remaining == 20
+
+
+def test_an_earning_does_not_wait_for_another_household_earning_in_the_same_programme():
+    """Each earning locks its own account's row, not the programme's row that every account shares: a
+    household posting 楽天 points does not wait while another household's 楽天 posting is open."""
+    ours = LinkedAccountFactory(member=MemberFactory(), program="rakuten")
+    theirs = LinkedAccountFactory(member=MemberFactory(), program="rakuten")
+    earned = threading.Event()
+    outcome: dict[str, float] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                ledger.earn(ours, 100, DAY, available_on=DAY)
+                earned.set()
+                time.sleep(1.0)  # hold our account's lock
+                outcome["first_committed_at"] = time.monotonic()
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            earned.wait(5)
+            ledger.earn(theirs, 50, DAY, available_on=DAY)
+            outcome["second_done_at"] = time.monotonic()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+
+    assert outcome["second_done_at"] < outcome["first_committed_at"]
+    assert sorted(Lot.objects.values_list("points", flat=True)) == [50, 100]

@@ -63,8 +63,12 @@ def in_spending_order(lots: Iterable[Lot], program: Program) -> list[Lot]:
 
 def _locked(account: LinkedAccount) -> LinkedAccount:
     """The account, locked for a write; its balance snapshot (`Holding`) stops being current in the same
-    transaction, so no reader can take the old snapshot for the new ledger."""
-    locked = LinkedAccount.objects.select_for_update().select_related("program", "member").get(pk=account.pk)
+    transaction, so no reader can take the old snapshot for the new ledger. Only the account's row is
+    locked: FOR UPDATE over the join would also lock its programme's row, which every household's
+    account of that programme shares, and its member's."""
+    locked = (
+        LinkedAccount.objects.select_for_update(of=("self",)).select_related("program", "member").get(pk=account.pk)
+    )
     _outdate_snapshots(account.pk)
     return locked
 
