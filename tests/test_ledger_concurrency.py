@@ -67,6 +67,48 @@ def test_two_concurrent_spends_never_spend_the_same_points():
     assert Lot.objects.get().remaining == 20
 
 
+def test_two_members_first_purchases_of_a_month_at_the_same_moment_both_count():
+    """Different members, different accounts: no lock in common, so both reach the month's spend row at
+    once; the second waits for the first's new row and adds to it instead of failing on it."""
+    from transactions import posting
+    from transactions.models import MonthlySpend
+    from transactions.posting import Facts
+
+    alice = MemberFactory()
+    bob = MemberFactory(household=alice.household)
+    first_posted = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                posting.log_purchase(Facts(alice, DAY, "東京ガス", 12_000, "amex-green"))
+                first_posted.set()
+                time.sleep(0.5)  # the month's new row is not committed yet
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            first_posted.wait(5)
+            posting.log_purchase(Facts(bob, DAY + dt.timedelta(days=3), "紀伊國屋書店", 3_300, "amex-green"))
+            outcome["second"] = "posted"
+        except Exception as failed:
+            outcome["second"] = repr(failed)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+
+    assert outcome["second"] == "posted"
+    assert MonthlySpend.objects.get(household=alice.household, month=DAY).yen == 15_300
+    assert MonthlySpend.objects.differences() == []
+
+
 def test_an_earning_does_not_wait_for_another_household_earning_in_the_same_programme():
     """Each earning locks its own account's row, not the programme's row that every account shares: a
     household posting 楽天 points does not wait while another household's 楽天 posting is open."""
