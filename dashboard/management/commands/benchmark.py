@@ -36,7 +36,10 @@ PAGES = {"dashboard": "/", "which card": "/which-card/?merchant=%E6%9D%B1%E4%BA%
 
 
 def cpu_seconds(pids) -> float:
-    """User + system CPU the processes have used (Linux /proc; 0 for a process gone meanwhile)."""
+    """User + system CPU the processes have used, with that of their children which have ended (Linux
+    /proc; 0 for a process gone meanwhile). Taken over a parent and its live children before and after
+    a run, the difference counts children that started, ended or were replaced in between: an ended
+    child's CPU moves into its parent's count."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
@@ -44,7 +47,7 @@ def cpu_seconds(pids) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
     return total / tick
 
 
@@ -99,7 +102,7 @@ class Command(BaseCommand):
                     f"{label:<11} median {statistics.median(samples):7.1f} ms   p95 {pct(samples, 0.95):7.1f} ms"
                 )
             if load_seconds:
-                self.load(base, cookie, load_seconds, workers=processes(parent=self.server_pid))
+                self.load(base, cookie, load_seconds)
 
     # -- queries and quote -----------------------------------------------------------------------------
     def queries(self) -> None:
@@ -194,7 +197,7 @@ class Command(BaseCommand):
         conn.close()
         return samples
 
-    def load(self, base: str, cookie: str, seconds: int, workers: list[int], clients: int = 4) -> None:
+    def load(self, base: str, cookie: str, seconds: int, clients: int = 4) -> None:
         """A bounded closed-loop load: `clients` threads requesting the dashboard for `seconds`; with the
         CPU each request cost the gunicorn workers, the database server (PostgreSQL's processes; SQLite
         runs inside the workers) and this load generator, which share the machine's cores."""
@@ -221,20 +224,14 @@ class Command(BaseCommand):
                 samples.extend(mine)
 
         threads = [threading.Thread(target=worker) for _ in range(clients)]
-        database = processes(name="postgres") if connection.vendor == "postgresql" else []
-        cpu0 = cpu_seconds(workers), cpu_seconds(database), time.process_time()
+        cpu0 = self.cpu_now()
         t0 = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - t0
-        cpu = [
-            (after - before) * 1000 / len(samples)
-            for before, after in zip(
-                cpu0, (cpu_seconds(workers), cpu_seconds(database), time.process_time()), strict=True
-            )
-        ]
+        cpu = [(after - before) * 1000 / len(samples) for before, after in zip(cpu0, self.cpu_now(), strict=True)]
         self.stdout.write(
             f"load        {len(samples) / elapsed:7.1f} req/s over {elapsed:.0f} s, {clients} clients, "
             f"2 gunicorn workers: {errors[0]} errors, p50 {statistics.median(samples):.1f} ms, "
@@ -243,6 +240,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"load cpu    per request: gunicorn workers {cpu[0]:.1f} ms, database server {cpu[1]:.1f} ms, "
             f"load generator {cpu[2]:.1f} ms ({os.cpu_count()} cores)"
+        )
+
+    def cpu_now(self) -> tuple[float, float, float]:
+        """CPU used so far by gunicorn (the master and its workers, including workers replaced), by
+        PostgreSQL's processes (the backends a worker reconnects are new processes of its postmaster;
+        SQLite runs inside the workers) and by this process (the load generator's threads)."""
+        database = processes(name="postgres") if connection.vendor == "postgresql" else []
+        return (
+            cpu_seconds([self.server_pid, *processes(parent=self.server_pid)]),
+            cpu_seconds(database),
+            time.process_time(),
         )
 
     # -- CSV import ------------------------------------------------------------------------------------
