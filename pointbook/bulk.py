@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 from functools import cache
+from operator import attrgetter
 
 from django.db import connections, router
 from django.db.models import NOT_PROVIDED, DateField, DateTimeField, Field, Model
@@ -42,7 +43,7 @@ _GETATTR_PRE_SAVE = (Field.pre_save, DateField.pre_save, DateTimeField.pre_save)
 
 
 class _Column:
-    __slots__ = ("attname", "date", "field", "plain", "pre_save", "relation")
+    __slots__ = ("attname", "date", "field", "fixed", "plain", "pre_save", "relation")
 
     def __init__(self, field: Field) -> None:
         self.field = field
@@ -55,28 +56,64 @@ class _Column:
             getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
         )
         self.relation = field.is_relation
+        # Values taken as they are: a plain column without choices (whose values could be enum members).
+        self.fixed = self.pre_save or self.relation or not self.plain or bool(field.choices)
+
+
+class _Plan:
+    """How `insert` writes a model: its columns, one getter for all their values (a row's plain values
+    are read in one C call), the columns whose values need a look (relations, dates, choices…), the
+    INSERT up to VALUES, one row's placeholders, rows per statement, and the RETURNING clause."""
+
+    def __init__(self, model: type[Model], alias: str) -> None:
+        connection = connections[alias]
+        connection.ensure_connection()  # SQLite reads its parameter limit from the open connection
+        pk = model._meta.pk
+        fields = [f for f in model._meta.concrete_fields if f is not pk and not f.generated]
+        if any(f.db_default is not NOT_PROVIDED for f in fields):
+            raise TypeError(f"insert() does not handle db_default ({model.__name__}); use bulk_create")
+        quote = connection.ops.quote_name
+        self.columns = [_Column(f) for f in fields]
+        self.values = attrgetter(*(c.attname for c in self.columns))
+        self.one = len(self.columns) == 1  # attrgetter of one name gives the value, not a tuple
+        self.fixed = [(i, c) for i, c in enumerate(self.columns) if c.fixed]
+        self.head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "  # noqa: S608 — names from the model
+        self.row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        self.per_batch = max(1, min(1000, (connection.features.max_query_params or 65535) // max(1, len(fields))))
+        self.returning = f" RETURNING {quote(pk.column)}"
+
+    def params(self, obj: Model, connection) -> tuple | list:
+        values = self.values(obj)
+        if self.one:
+            values = (values,)
+        if not self.fixed:
+            return values
+        values = list(values)
+        for i, column in self.fixed:
+            # The common cases inline (a saved relation's key, NULL, a choice, a date); the rest in _value.
+            value = values[i]
+            if column.pre_save or (value is None and column.relation):
+                values[i] = _value(obj, column, value, connection)
+            elif value is None or (column.plain and type(value) in _PLAIN_VALUES):
+                continue
+            elif column.plain and isinstance(value, Enum) and type(value.value) in _PLAIN_VALUES:
+                values[i] = value.value  # a TextChoices or IntegerChoices member
+            elif column.date and type(value) is dt.date:
+                values[i] = connection.ops.adapt_datefield_value(value)
+            else:
+                values[i] = _convert(value, column, connection)
+        return values
 
 
 @cache
-def _plan(model: type[Model], alias: str) -> tuple[list[_Column], str, str, int, str]:
-    """The model's columns, the INSERT up to VALUES, one row's placeholders, rows per statement, and
-    the RETURNING clause."""
-    connection = connections[alias]
-    connection.ensure_connection()  # SQLite reads its parameter limit from the open connection
-    pk = model._meta.pk
-    fields = [f for f in model._meta.concrete_fields if f is not pk and not f.generated]
-    if any(f.db_default is not NOT_PROVIDED for f in fields):
-        raise TypeError(f"insert() does not handle db_default ({model.__name__}); use bulk_create")
-    quote = connection.ops.quote_name
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "  # noqa: S608 — names from the model
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_batch = max(1, min(1000, (connection.features.max_query_params or 65535) // max(1, len(fields))))
-    return [_Column(f) for f in fields], head, row, per_batch, f" RETURNING {quote(pk.column)}"
+def _plan(model: type[Model], alias: str) -> _Plan:
+    return _Plan(model, alias)
 
 
-def _value(obj: Model, column: _Column, connection):
+def _value(obj: Model, column: _Column, value, connection):
     field = column.field
-    value = field.pre_save(obj, True) if column.pre_save else getattr(obj, column.attname)
+    if column.pre_save:
+        value = field.pre_save(obj, True)
     if value is None and column.relation and field.is_cached(obj):
         # Built with a related row that was saved after it (a posting and its movement): as
         # Model.save() does, take the related row's key.
@@ -91,6 +128,8 @@ def _value(obj: Model, column: _Column, connection):
 
 def _convert(value, column: _Column, connection):
     field = column.field
+    if value is None:
+        return None  # NULL, in every column type
     if column.plain:
         if type(value) in _PLAIN_VALUES:
             return value
@@ -110,12 +149,12 @@ def insert(model: type[Model], objs: list[Model]) -> None:
         return
     alias = router.db_for_write(model)
     connection = connections[alias]
-    columns, head, row, per_batch, returning = _plan(model, alias)
+    plan = _plan(model, alias)
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), per_batch):
-            chunk = objs[start : start + per_batch]
-            params = [_value(obj, column, connection) for obj in chunk for column in columns]
-            cursor.execute(head + ", ".join([row] * len(chunk)) + returning, params)
+        for start in range(0, len(objs), plan.per_batch):
+            chunk = objs[start : start + plan.per_batch]
+            params = [value for obj in chunk for value in plan.params(obj, connection)]
+            cursor.execute(plan.head + ", ".join([plan.row] * len(chunk)) + plan.returning, params)
             keys = cursor.fetchall()
             if len(keys) != len(chunk):
                 raise RuntimeError(f"insert() of {model.__name__}: {len(chunk)} rows, {len(keys)} keys back")
