@@ -91,10 +91,24 @@ class Batch:
         self._earned: dict[tuple[int, dt.date], int] = {}
         self._pending: dict[type, list] = {Movement: [], Lot: []}  # in the order they are written
         self._chains: dict[int, tuple[LinkedAccount, dt.date]] = {}  # account → its earliest new grant
+        self._spendable: dict[int, Spendable] = {}  # account → its lots with points, read by a spend
 
     def defer(self, *rows) -> None:
         for row in rows:
             self._pending[type(row)].append(row)
+            if type(row) is Lot and row.account_id in self._spendable:
+                self._spendable[row.account_id].add(row)
+
+    def spendable(self, account: LinkedAccount) -> Spendable:
+        """The account's lots with points (locked), read once per batch: see `Spendable`."""
+        self.ready(account.pk)
+        if account.pk not in self._spendable:
+            self._spendable[account.pk] = Spendable(account, lock=True)
+        return self._spendable[account.pk]
+
+    def forget(self, account_id: int) -> None:
+        """The account's lots were changed other than through the batch's `Spendable` (a reversal)."""
+        self._spendable.pop(account_id, None)
 
     def rechain(self, account: LinkedAccount, since: dt.date) -> None:
         """The account's rolling chains change from `since` on: drawn again before its lots are read."""
@@ -109,7 +123,7 @@ class Batch:
         """Make the account's lots what a reader must see: written, with their chains drawn."""
         self.write()
         if account_id in self._chains:
-            _rechain(*self._chains.pop(account_id))
+            _rechain(*self._chains.pop(account_id), held=self._spendable.get(account_id))
 
     def lock(self, account: LinkedAccount) -> LinkedAccount:
         if account.pk not in self._accounts:
@@ -123,7 +137,7 @@ class Batch:
     def flush(self) -> None:
         self.write()
         for account, since in self._chains.values():
-            _rechain(account, since)
+            _rechain(account, since, held=self._spendable.get(account.pk))
         self._chains.clear()
         earned = dict(self._earned)
         self._earned.clear()
@@ -226,33 +240,56 @@ def _take(movement: Movement, lots: Sequence[Lot], points: int) -> None:
     update(Lot, [lot for lot, _taken in taking], ["remaining"])
 
 
+class Spendable:
+    """An account's lots that still hold points (not void), read once, with the points reversals gave
+    back to them and when: the lots a spend may take from on any day are then picked in memory. A
+    batch keeps one per account for all its spends (an import spends from the same account hundreds
+    of times): `_take` lowers the same lots' `remaining`, the batch adds the lots it earns and moves
+    their expiries with the chains it draws, and forgets the account when a reversal changes its lots
+    behind it. With `lock`, the lots are read FOR UPDATE, as a spend needs."""
+
+    def __init__(self, account: LinkedAccount, *, lock: bool) -> None:
+        self.account = account
+        lots = Lot.objects.filter(account=account, remaining__gt=0, void=False)
+        self.lots = list(lots.select_for_update() if lock else lots)
+        self.given_back = _given_back(Allocation.objects.filter(lot__in=lots.values("pk"))) if self.lots else {}
+
+    def add(self, lot: Lot) -> None:
+        self.lots.append(lot)
+
+    def on(self, day: dt.date, kinds: Iterable[str] | None = None) -> list[Lot]:
+        """The lots usable on `day` (of `kinds`), in spending order, each with its `spendable` points."""
+        self.lots = [lot for lot in self.lots if lot.remaining > 0]
+        usable = [lot for lot in self.lots if lot.state_on(day) == "available" and (kinds is None or lot.kind in kinds)]
+        return in_spending_order(_with_spendable(usable, day, self.given_back), self.account.program)
+
+
 def usable_lots(account: LinkedAccount, on: dt.date, kinds: Iterable[str] | None = None) -> list[Lot]:
     """The account's lots usable on `on` in spending order, unlocked: for looking, not spending."""
-    lots = Lot.objects.filter(account=account).usable_on(on)
-    if kinds is not None:
-        lots = lots.filter(kind__in=list(kinds))
-    return in_spending_order(_with_spendable(list(lots), on), account.program)
+    return Spendable(account, lock=False).on(on, kinds)
 
 
 def _usable(account: LinkedAccount, on: dt.date, kinds: Iterable[str] | None = None) -> list[Lot]:
     """The account's lots usable on `on`, locked, in spending order, each with its `spendable` points."""
-    lots = Lot.objects.filter(account=account).usable_on(on).select_for_update()
-    if kinds is not None:
-        lots = lots.filter(kind__in=list(kinds))
-    return in_spending_order(_with_spendable(list(lots), on), account.program)
+    return Spendable(account, lock=True).on(on, kinds)
 
 
-def _with_spendable(lots: list[Lot], on: dt.date) -> list[Lot]:
+def _given_back(allocations) -> dict[int, list[tuple[dt.date, int]]]:
+    """Per lot, the points reversals gave back to it (negative) and the reversals' dates."""
+    found: dict[int, list[tuple[dt.date, int]]] = {}
+    for lot_id, on, points in allocations.filter(points__lt=0).values_list("lot_id", "movement__on", "points"):
+        found.setdefault(lot_id, []).append((on, points))
+    return found
+
+
+def _with_spendable(lots: list[Lot], on: dt.date, given_back=None) -> list[Lot]:
     """Set `spendable`: what is left now, less points given back by reversals dated after `on` — a
     movement dated earlier must not rely on them, or the lot would hold less than nothing in between."""
-    given_back_later = dict(
-        Allocation.objects.filter(lot__in=lots, points__lt=0, movement__on__gt=on)
-        .values("lot")
-        .annotate(points=Sum("points"))
-        .values_list("lot", "points")
-    )
+    if given_back is None:
+        given_back = _given_back(Allocation.objects.filter(lot__in=lots))
     for lot in lots:
-        lot.spendable = max(0, lot.remaining + given_back_later.get(lot.pk, 0))
+        later = sum(points for day, points in given_back.get(lot.pk, ()) if day > on)
+        lot.spendable = max(0, lot.remaining + later)
     return lots
 
 
@@ -275,7 +312,7 @@ def _expiry_for(account: LinkedAccount, kind: str, available_on: dt.date | None)
     return counting_month_end(available_on, program.normal_expiry_months or 12)
 
 
-def _rechain(account: LinkedAccount, since: dt.date | None = None) -> None:
+def _rechain(account: LinkedAccount, since: dt.date | None = None, held: Spendable | None = None) -> None:
     """Draw the account's rolling chains (楽天) again from the normal grants that stand: a grant made
     before the previous one's chain ended joins that chain, every lot of a chain expires at the end of
     the programme's N-th month (12 for 楽天) counting the month of its last grant, and a grant after a
@@ -285,6 +322,7 @@ def _rechain(account: LinkedAccount, since: dt.date | None = None) -> None:
 
     With `since` (the earliest grant added or removed), only the chains alive on or after it are
     drawn: each of their lots expires on or after `since`, and chains that ended before cannot change.
+    `held`: the account's lots a batch holds in memory (`Spendable`), moved with those in the database.
     """
     months = account.program.normal_expiry_months or 12
     normal = Lot.objects.filter(account=account, kind=LotKind.NORMAL, void=False, available_on__isnull=False)
@@ -299,6 +337,9 @@ def _rechain(account: LinkedAccount, since: dt.date | None = None) -> None:
     for first, end, expiries in chains:
         if expiries != {end}:
             normal.filter(available_on__gte=first, available_on__lte=end).exclude(expires_on=end).update(expires_on=end)
+            for lot in held.lots if held else ():
+                if lot.kind == LotKind.NORMAL and lot.available_on and first <= lot.available_on <= end:
+                    lot.expires_on = end
 
 
 def _new_lot(
@@ -415,8 +456,7 @@ def spend(
     kinds = list(only_kinds) if only_kinds is not None else None
     with batch_or_own(batch) as batch:
         account = batch.lock(account)
-        batch.ready(account.pk)  # lots waiting in the batch are spendable too
-        lots = _usable(account, on, kinds)
+        lots = batch.spendable(account).on(on, kinds)  # lots waiting in the batch are spendable too
         have = sum(lot.spendable for lot in lots)
         if have < points:
             raise _not_enough(account, points, have, on, kinds)
@@ -494,6 +534,7 @@ def reverse(
     with batch_or_own(batch) as batch:
         account = batch.lock(LinkedAccount(pk=movement.account_id))
         batch.ready(account.pk)  # the movement, and every lot it could touch, must be in the database
+        batch.forget(account.pk)  # it changes the account's lots in the database
         movement = Movement.objects.select_for_update().get(pk=movement.pk)
         if movement.kind == Kind.REVERSE:
             raise ValidationError(_("A reversal cannot be reversed; record the correct movement instead."))

@@ -232,15 +232,6 @@ class LotQuerySet(HouseholdQuerySet):
             live, emptied = live.values_list(*fields), emptied.values_list(*fields)
         return live.union(emptied, all=True).order_by()
 
-    def usable_on(self, day: dt.date) -> LotQuerySet:
-        """Lots whose points can be spent on `day`: available, not expired, points left now."""
-        return self.filter(
-            Q(expires_on__isnull=True) | Q(expires_on__gte=day),
-            remaining__gt=0,
-            available_on__lte=day,
-            void=False,
-        )
-
 
 class Lot(HouseholdOwned):
     """Points from one earn or adjust movement, with their kind and dates.
