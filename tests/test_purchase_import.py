@@ -119,6 +119,21 @@ def test_a_row_the_ledger_refuses_rolls_back_the_whole_file(cast):
     assert snapshot() == before
 
 
+def test_after_a_row_the_ledger_refuses_the_rest_of_the_file_is_still_checked(cast):
+    """The file is read once: posting stops at the refused row, but a later mistake is reported with it."""
+    LinkedAccountFactory(member=cast.alice, program="rakuten")
+    before = snapshot()
+    content = csv_bytes(row(), row(points_spent="500", points_program="rakuten"), row(), row(date="2026-06-31"))
+
+    with pytest.raises(ImportRefused) as refused:
+        apply(cast.yamada, BytesSource(content))
+
+    assert [line for line, _message in refused.value.errors] == [3, 5]
+    assert refused.value.errors[0][1].startswith("Only 0 楽天ポイント points are available on 2026-06-01; 500")
+    assert refused.value.errors[1][1] == "bad date “2026-06-31” in date (use YYYY-MM-DD)"
+    assert snapshot() == before
+
+
 def test_bad_bytes_are_refused_with_their_line(cast):
     content = csv_bytes(row()) + b"2026-06-02,\xff\xfe\xfa,x,1,,jcb,store\n"
 

@@ -4,9 +4,9 @@ Columns (README "Importing purchases"): date, member, merchant, amount, amount_e
 channel, funding, coupons, points_spent, points_program, items, expected_ship_on, cancelled_on, note.
 `coupons` is `yen:500;percent:10@2026-06-30`; `items` is `name|price|flag+flag|shipped_on` joined by `;`.
 
-The file is read twice as a stream (never held in memory): first every row is checked and every
-mistake reported with its line; only a file without mistakes is posted, in one transaction, so a
-row the ledger refuses (not enough points) still leaves the household as it was. Each row carries a
+The file is read as a stream (never held in memory), and posted in one transaction: a mistake on any
+row, or a row the ledger refuses (not enough points), rolls it all back, and every mistake is reported
+with its line (`apply_steps`). Each row carries a
 fingerprint (its values and how many identical rows came before it in the file), so importing the
 same file again adds nothing.
 """
@@ -341,30 +341,49 @@ def apply(household: Household, source: Iterable[bytes], *, by=None) -> Checked:
 
 def apply_steps(household: Household, source: Iterable[bytes], *, by=None) -> Generator[int, None, Checked]:
     """`apply`, yielding the number of rows posted every 500 rows (the web page shows the progress).
-    Closing the generator half-way (the browser went away) rolls everything back."""
-    checked = check(household, source, sample=0)
-    if checked.errors:
-        raise ImportRefused(checked.errors)
+
+    The file is read once: each row is checked and, while no row before it had a mistake, posted, all
+    in one transaction. After a mistake (a bad value, or a row the ledger refuses) nothing more is
+    posted but the rest of the file is still checked, so every mistake is reported with its line; then
+    the transaction rolls back and the household is as it was. Closing the generator half-way (the
+    browser went away) rolls everything back too."""
     reader = Reader(household)
     existing = _existing_keys(household)
+    result = Checked()
     done = 0
     with transaction.atomic():
         session = posting.Session(reader.catalog)  # the household's context, read once for every row
-        for line, row, _errors in reader.rows(decoded_lines(source)):
-            if row.key in existing:
-                continue
-            try:
-                purchase = posting.log_purchase(row.facts, by=by, import_key=row.key, session=session)
-                if row.cancelled_on:
-                    posting.cancel(purchase, by=by, on=row.cancelled_on, session=session)
-            except ValidationError as refused:
-                raise ImportRefused([(line, message) for message in refused.messages]) from None
-            # No need to remember the key: a file's keys differ (each counts the identical rows before it).
-            done += 1
-            if done % 500 == 0:
-                yield done
+        try:
+            for line, row, errors in reader.rows(decoded_lines(source)):
+                result.rows += 1
+                if errors:
+                    result.errors.extend((line, e) for e in errors)
+                    continue
+                if row.key in existing:
+                    result.duplicates += 1
+                    continue
+                result.new += 1
+                if result.errors:
+                    continue  # checked, not posted: the import will not be kept
+                try:
+                    purchase = posting.log_purchase(row.facts, by=by, import_key=row.key, session=session)
+                    if row.cancelled_on:
+                        posting.cancel(purchase, by=by, on=row.cancelled_on, session=session)
+                except ValidationError as refused:
+                    result.errors.extend((line, message) for message in refused.messages)
+                    continue
+                # No need to remember the key: a file's keys differ (each counts the identical rows before it).
+                done += 1
+                if done % 500 == 0:
+                    yield done
+        except ImportRefused as refused:
+            result.errors.extend(refused.errors)
+        except csv.Error as error:
+            result.errors.append((0, _("not a readable CSV file: %(error)s") % {"error": error}))
+        if result.errors:
+            raise ImportRefused(result.errors)  # rolls the transaction back
         session.flush()  # the monthly summaries, in the same transaction as the movements
-    return checked
+    return result
 
 
 def export(household: Household) -> Iterator[str]:
