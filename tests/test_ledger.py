@@ -125,14 +125,18 @@ def test_a_batch_draws_the_chain_of_its_grants_before_a_spend_reads_them(rakuten
     assert figures(rakuten, D(2027, 1, 15)).available == 30
 
 
-def test_a_batch_spends_from_lots_it_holds_and_follows_their_chain_and_reversals(rakuten):
-    """A batch reads an account's lots once for all its spends; a later grant that extends their chain,
-    and a reversal that gives points back, reach the lots it holds."""
+@pytest.mark.parametrize("read_between", [False, True])
+def test_a_batch_spends_from_lots_it_holds_and_follows_their_chain_and_reversals(rakuten, read_between):
+    """A batch reads an account's lots once for all its spends; a later grant that extends their chain
+    (drawn in memory, or in the database for a reader in between), and a reversal that gives points
+    back, reach the lots it holds."""
     batch = ledger.Batch()
     with transaction.atomic():
         ledger.earn(rakuten, 100, D(2025, 1, 1), available_on=D(2025, 1, 10), batch=batch)  # alone: to 2025-12-31
         first = ledger.spend(rakuten, 10, D(2025, 2, 1), batch=batch)  # the batch now holds the lots
         ledger.earn(rakuten, 50, D(2025, 11, 20), available_on=D(2025, 12, 15), batch=batch)  # both: to 2026-11-30
+        if read_between:  # as an order not shipped yet checks the points available in the database
+            batch.ready(rakuten.pk)
         ledger.spend(rakuten, 140, D(2026, 1, 5), batch=batch)  # 90 of them only usable by the extension
         ledger.reverse(first, D(2026, 2, 1), batch=batch)  # 10 back
         ledger.spend(rakuten, 10, D(2026, 3, 1), batch=batch)

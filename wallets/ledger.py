@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -100,11 +101,18 @@ class Batch:
                 self._spendable[row.account_id].add(row)
 
     def spendable(self, account: LinkedAccount) -> Spendable:
-        """The account's lots with points (locked), read once per batch: see `Spendable`."""
-        self.ready(account.pk)
-        if account.pk not in self._spendable:
-            self._spendable[account.pk] = Spendable(account, lock=True)
-        return self._spendable[account.pk]
+        """The account's lots with points (locked), read once per batch: see `Spendable`. Its chains are
+        then drawn in memory for the lots it holds; in the database, before anything reads the
+        account's lots there (`ready`) or at `flush`."""
+        held = self._spendable.get(account.pk)
+        if held is None:
+            self.ready(account.pk)
+            held = self._spendable[account.pk] = Spendable(account, lock=True, chains=True)
+        else:
+            self.write()  # the lots it holds get their keys (allocations name them)
+            if held.new_grants and account.pk in self._chains:
+                held.draw_chains(since=self._chains[account.pk][1])
+        return held
 
     def forget(self, account_id: int) -> None:
         """The account's lots were changed other than through the batch's `Spendable` (a reversal)."""
@@ -248,14 +256,42 @@ class Spendable:
     their expiries with the chains it draws, and forgets the account when a reversal changes its lots
     behind it. With `lock`, the lots are read FOR UPDATE, as a spend needs."""
 
-    def __init__(self, account: LinkedAccount, *, lock: bool) -> None:
+    def __init__(self, account: LinkedAccount, *, lock: bool, chains: bool = False) -> None:
         self.account = account
         lots = Lot.objects.filter(account=account, remaining__gt=0, void=False)
         self.lots = list(lots.select_for_update() if lock else lots)
         self.given_back = _given_back(Allocation.objects.filter(lot__in=lots.values("pk"))) if self.lots else {}
+        # With `chains`, for a programme whose normal points expire together (楽天): the days of its
+        # normal grants, which draw the chains (`_rechain`), kept with the grants the batch adds.
+        self.grant_days: set[dt.date] | None = None
+        self.new_grants = False  # grants added since the chains were last drawn
+        if chains and account.program.normal_expiry == Program.Expiry.ROLLING:
+            grants = Lot.objects.filter(account=account, kind=LotKind.NORMAL, void=False, available_on__isnull=False)
+            self.grant_days = set(grants.values_list("available_on", flat=True).order_by().distinct())
 
     def add(self, lot: Lot) -> None:
         self.lots.append(lot)
+        if self.grant_days is not None and _chained(lot):
+            self.grant_days.add(lot.available_on)
+            self.new_grants = True
+
+    def draw_chains(self, since: dt.date) -> None:
+        """`_rechain` for the lots held, from the grant days: the lots of every chain alive on or after
+        `since` expire at its end."""
+        self.new_grants = False
+        months = self.account.program.normal_expiry_months or 12
+        firsts: list[dt.date] = []
+        ends: list[dt.date] = []
+        for day in sorted(self.grant_days):
+            if not ends or day > ends[-1]:
+                firsts.append(day)
+                ends.append(day)
+            ends[-1] = counting_month_end(day, months)
+        for lot in self.lots:
+            if lot.kind == LotKind.NORMAL and lot.available_on is not None:
+                end = ends[bisect_right(firsts, lot.available_on) - 1]
+                if end >= since:
+                    lot.expires_on = end
 
     def on(self, day: dt.date, kinds: Iterable[str] | None = None) -> list[Lot]:
         """The lots usable on `day` (of `kinds`), in spending order, each with its `spendable` points."""
