@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, Member
 from households.scoping import HouseholdOwned, HouseholdQuerySet
+from pointbook.summaries import differences
 from programs.models import Channel, Merchant, PaymentMethod
 from wallets.models import LinkedAccount, Movement
 
@@ -143,12 +144,7 @@ class MonthlySpendQuerySet(HouseholdQuerySet):
     def differences(self) -> list[tuple[int, dt.date, int, int]]:
         """Months whose kept spend differs from a rebuild: (household, month, kept, rebuilt)."""
         kept = {(h, m): yen for h, m, yen in self.values_list("household_id", "month", "yen") if yen}
-        rebuilt = self.rebuilt()
-        return sorted(
-            (h, m, kept.get((h, m), 0), rebuilt.get((h, m), 0))
-            for h, m in kept.keys() | rebuilt.keys()
-            if kept.get((h, m), 0) != rebuilt.get((h, m), 0)
-        )
+        return sorted((h, m, k, r) for (h, m), k, r in differences(kept, self.rebuilt()))
 
     def refresh(self, households) -> None:
         """Rebuild the households' summaries from their purchases (after purchases were written in bulk)."""

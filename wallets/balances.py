@@ -20,6 +20,7 @@ from django.db.models import BooleanField, Case, DateField, F, Max, Q, Sum, Valu
 from django.db.models.functions import Coalesce
 
 from households.models import Household
+from pointbook.summaries import differences
 from programs.models import LotKind, Program
 
 from .models import Allocation, Holding, LinkedAccount, Lot, Movement, OpenPromise
@@ -380,10 +381,5 @@ def holdings_differences() -> list[tuple[int, tuple, int, int]]:
     rebuilt = {(a, (k, e, av, ex)): p for a, k, e, av, ex, p in snapshot_rows(current)}
     rebuilt |= {(a, ("promise", source, due)): p for a, source, due, p in open_promise_rows(current)}
     return sorted(
-        (
-            (a, key, kept.get((a, key), 0), rebuilt.get((a, key), 0))
-            for a, key in kept.keys() | rebuilt.keys()
-            if kept.get((a, key), 0) != rebuilt.get((a, key), 0)
-        ),
-        key=lambda row: (row[0], str(row[1])),
+        ((a, key, k, r) for (a, key), k, r in differences(kept, rebuilt)), key=lambda row: (row[0], str(row[1]))
     )

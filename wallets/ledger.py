@@ -34,6 +34,7 @@ from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
 
 from pointbook.bulk import insert, update
+from pointbook.summaries import differences
 from programs.models import LotKind, Program
 
 from .models import Allocation, LinkedAccount, Lot, MonthlyEarning, Movement
@@ -690,12 +691,7 @@ def monthly_rebuild(accounts=None) -> dict[tuple[int, dt.date], int]:
 def summary_differences() -> list[tuple[int, dt.date, int, int]]:
     """Months whose kept summary differs from a rebuild: (account, month, kept, rebuilt)."""
     kept = {(a, m): p for a, m, p in MonthlyEarning.objects.values_list("account_id", "month", "points") if p}
-    rebuilt = monthly_rebuild()
-    return sorted(
-        (a, m, kept.get((a, m), 0), rebuilt.get((a, m), 0))
-        for a, m in kept.keys() | rebuilt.keys()
-        if kept.get((a, m), 0) != rebuilt.get((a, m), 0)
-    )
+    return sorted((a, m, k, r) for (a, m), k, r in differences(kept, monthly_rebuild()))
 
 
 def refresh_summaries(accounts) -> None:
