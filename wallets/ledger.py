@@ -84,8 +84,9 @@ class Batch:
     """Movements posted together in one transaction (a purchase's earnings, a whole CSV import): each
     account is locked once, earnings' movements and lots wait to be written in bulk (`write`), an
     account's 楽天-style rolling chains are drawn once for all its new grants (`ready`, before anything
-    reads the account's lots back), and the monthly summaries are added up and written at the end
-    (`flush`, which also draws the chains not drawn yet, before the transaction commits). `earn`,
+    reads the account's lots back), an account's lots with points are read once for all its spends
+    (`spendable`), and the monthly summaries are added up and written at the end (`flush`, which also
+    draws the chains not drawn yet, before the transaction commits). `earn`,
     `spend` and `reverse` take one; without it each call is its own batch."""
 
     def __init__(self) -> None:
@@ -263,22 +264,27 @@ class Spendable:
         self.lots = list(lots.select_for_update() if lock else lots)
         self.given_back = _given_back(Allocation.objects.filter(lot__in=lots.values("pk"))) if self.lots else {}
         # With `chains`, for a programme whose normal points expire together (楽天): the days of its
-        # normal grants, which draw the chains (`_rechain`), kept with the grants the batch adds.
+        # normal grants, which draw the chains (`_rechain`), read when first needed and kept with the
+        # grants the batch adds.
+        self.chains = chains and account.program.normal_expiry == Program.Expiry.ROLLING
         self.grant_days: set[dt.date] | None = None
         self.new_grants = False  # grants added since the chains were last drawn
-        if chains and account.program.normal_expiry == Program.Expiry.ROLLING:
-            grants = Lot.objects.filter(account=account, kind=LotKind.NORMAL, void=False, available_on__isnull=False)
-            self.grant_days = set(grants.values_list("available_on", flat=True).order_by().distinct())
 
     def add(self, lot: Lot) -> None:
         self.lots.append(lot)
-        if self.grant_days is not None and _chained(lot):
-            self.grant_days.add(lot.available_on)
+        if self.chains and _chained(lot):
             self.new_grants = True
+            if self.grant_days is not None:
+                self.grant_days.add(lot.available_on)
 
     def draw_chains(self, since: dt.date) -> None:
-        """`_rechain` for the lots held, from the grant days: the lots of every chain alive on or after
-        `since` expire at its end."""
+        """`_rechain` for the lots held, from the grant days (the lots added are written by now): the
+        lots of every chain alive on or after `since` expire at its end."""
+        if self.grant_days is None:
+            grants = Lot.objects.filter(
+                account=self.account, kind=LotKind.NORMAL, void=False, available_on__isnull=False
+            )
+            self.grant_days = set(grants.values_list("available_on", flat=True).order_by().distinct())
         self.new_grants = False
         months = self.account.program.normal_expiry_months or 12
         firsts: list[dt.date] = []
