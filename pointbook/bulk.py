@@ -56,7 +56,8 @@ class _Column:
             getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
         )
         self.relation = field.is_relation
-        # Values taken as they are: a plain column without choices (whose values could be enum members).
+        # Values that may need a look before they are written (all but a plain column without choices,
+        # whose values the drivers take as they are).
         self.fixed = self.pre_save or self.relation or not self.plain or bool(field.choices)
 
 
@@ -90,17 +91,10 @@ class _Plan:
             return values
         values = list(values)
         for i, column in self.fixed:
-            # The common cases inline (a saved relation's key, NULL, a choice, a date); the rest in _value.
             value = values[i]
             if column.pre_save or (value is None and column.relation):
                 values[i] = _value(obj, column, value, connection)
-            elif value is None or (column.plain and type(value) in _PLAIN_VALUES):
-                continue
-            elif column.plain and isinstance(value, Enum) and type(value.value) in _PLAIN_VALUES:
-                values[i] = value.value  # a TextChoices or IntegerChoices member
-            elif column.date and type(value) is dt.date:
-                values[i] = connection.ops.adapt_datefield_value(value)
-            else:
+            elif value is not None:
                 values[i] = _convert(value, column, connection)
         return values
 
