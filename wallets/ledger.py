@@ -286,19 +286,16 @@ class Spendable:
             )
             self.grant_days = set(grants.values_list("available_on", flat=True).order_by().distinct())
         self.new_grants = False
-        months = self.account.program.normal_expiry_months or 12
-        firsts: list[dt.date] = []
-        ends: list[dt.date] = []
-        for day in sorted(self.grant_days):
-            if not ends or day > ends[-1]:
-                firsts.append(day)
-                ends.append(day)
-            ends[-1] = counting_month_end(day, months)
+        self.move_expiries(*_chains_of(sorted(self.grant_days), self.account.program), since)
+
+    def move_expiries(self, firsts: list[dt.date], ends: list[dt.date], since: dt.date | None = None) -> None:
+        """The held normal lots of the chains drawn (`_chains_of`) alive on or after `since` expire at
+        their chain's end."""
         for lot in self.lots:
             if lot.kind == LotKind.NORMAL and lot.available_on is not None:
-                end = ends[bisect_right(firsts, lot.available_on) - 1]
-                if end >= since:
-                    lot.expires_on = end
+                chain = bisect_right(firsts, lot.available_on) - 1
+                if chain >= 0 and (since is None or ends[chain] >= since):
+                    lot.expires_on = ends[chain]
 
     def on(self, day: dt.date, kinds: Iterable[str] | None = None) -> list[Lot]:
         """The lots usable on `day` (of `kinds`), in spending order, each with its `spendable` points."""
@@ -367,22 +364,34 @@ def _rechain(account: LinkedAccount, since: dt.date | None = None, held: Spendab
     drawn: each of their lots expires on or after `since`, and chains that ended before cannot change.
     `held`: the account's lots a batch holds in memory (`Spendable`), moved with those in the database.
     """
-    months = account.program.normal_expiry_months or 12
     normal = Lot.objects.filter(account=account, kind=LotKind.NORMAL, void=False, available_on__isnull=False)
     drawn = normal if since is None else normal.filter(Q(available_on__gte=since) | Q(expires_on__gte=since))
     # A chain is a run of grant days, so it is read as (grant day, expiry) pairs, not lot by lot.
-    chains: list[list] = []  # [first grant, end, the expiries its lots have now]
-    for available_on, expires_on in drawn.values_list("available_on", "expires_on").order_by("available_on").distinct():
-        if not chains or available_on > chains[-1][1]:
-            chains.append([available_on, None, set()])
-        chains[-1][1] = counting_month_end(available_on, months)
-        chains[-1][2].add(expires_on)
-    for first, end, expiries in chains:
-        if expiries != {end}:
+    grants = list(drawn.values_list("available_on", "expires_on").order_by("available_on").distinct())
+    firsts, ends = _chains_of([day for day, _expiry in grants], account.program)
+    expiries: list[set] = [set() for _first in firsts]  # the expiries each chain's lots have now
+    for day, expires_on in grants:
+        expiries[bisect_right(firsts, day) - 1].add(expires_on)
+    for first, end, have in zip(firsts, ends, expiries, strict=True):
+        if have != {end}:
             normal.filter(available_on__gte=first, available_on__lte=end).exclude(expires_on=end).update(expires_on=end)
-            for lot in held.lots if held else ():
-                if lot.kind == LotKind.NORMAL and lot.available_on and first <= lot.available_on <= end:
-                    lot.expires_on = end
+    if held is not None:
+        held.move_expiries(firsts, ends)
+
+
+def _chains_of(days: Iterable[dt.date], program: Program) -> tuple[list[dt.date], list[dt.date]]:
+    """The chains that grant days (in ascending order) draw: each chain's first grant day and its end, the
+    last day of the programme's N-th month counting the month of its last grant. A grant on or before
+    the end of the chain so far joins it; a later one starts a new chain."""
+    months = program.normal_expiry_months or 12
+    firsts: list[dt.date] = []
+    ends: list[dt.date] = []
+    for day in days:
+        if not ends or day > ends[-1]:
+            firsts.append(day)
+            ends.append(day)
+        ends[-1] = counting_month_end(day, months)
+    return firsts, ends
 
 
 def _new_lot(
