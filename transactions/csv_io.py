@@ -304,9 +304,18 @@ class Reader:
 
 def check(household: Household, source: Iterable[bytes], sample: int = 20) -> Checked:
     """Every row checked, nothing saved: the preview."""
-    reader = Reader(household)
-    existing = _existing_keys(household)
     result = Checked()
+    for _line, row in _new_rows(Reader(household), source, result):
+        if len(result.sample) < sample:
+            result.sample.append(row)
+    return result
+
+
+def _new_rows(reader: Reader, source: Iterable[bytes], result: Checked) -> Iterator[tuple[int, Row]]:
+    """The file's rows without a mistake that were not imported before, with their lines. Every row is
+    counted in `result`, and every mistake recorded there with its line: a bad row, a bad header or
+    encoding, a file that is not CSV."""
+    existing = _existing_keys(reader.household)
     try:
         for line, row, errors in reader.rows(decoded_lines(source)):
             result.rows += 1
@@ -316,13 +325,11 @@ def check(household: Household, source: Iterable[bytes], sample: int = 20) -> Ch
                 result.duplicates += 1
             else:
                 result.new += 1
-                if len(result.sample) < sample:
-                    result.sample.append(row)
+                yield line, row
     except ImportRefused as refused:
         result.errors.extend(refused.errors)
     except csv.Error as error:
         result.errors.append((0, _("not a readable CSV file: %(error)s") % {"error": error}))
-    return result
 
 
 def _existing_keys(household: Household) -> set[str]:
@@ -348,38 +355,24 @@ def apply_steps(household: Household, source: Iterable[bytes], *, by=None) -> Ge
     the transaction rolls back and the household is as it was. Closing the generator half-way (the
     browser went away) rolls everything back too."""
     reader = Reader(household)
-    existing = _existing_keys(household)
     result = Checked()
     done = 0
     with transaction.atomic():
         session = posting.Session(reader.catalog)  # the household's context, read once for every row
-        try:
-            for line, row, errors in reader.rows(decoded_lines(source)):
-                result.rows += 1
-                if errors:
-                    result.errors.extend((line, e) for e in errors)
-                    continue
-                if row.key in existing:
-                    result.duplicates += 1
-                    continue
-                result.new += 1
-                if result.errors:
-                    continue  # checked, not posted: the import will not be kept
-                try:
-                    purchase = posting.log_purchase(row.facts, by=by, import_key=row.key, session=session)
-                    if row.cancelled_on:
-                        posting.cancel(purchase, by=by, on=row.cancelled_on, session=session)
-                except ValidationError as refused:
-                    result.errors.extend((line, message) for message in refused.messages)
-                    continue
-                # No need to remember the key: a file's keys differ (each counts the identical rows before it).
-                done += 1
-                if done % 500 == 0:
-                    yield done
-        except ImportRefused as refused:
-            result.errors.extend(refused.errors)
-        except csv.Error as error:
-            result.errors.append((0, _("not a readable CSV file: %(error)s") % {"error": error}))
+        for line, row in _new_rows(reader, source, result):
+            if result.errors:
+                continue  # checked, not posted: the import will not be kept
+            try:
+                purchase = posting.log_purchase(row.facts, by=by, import_key=row.key, session=session)
+                if row.cancelled_on:
+                    posting.cancel(purchase, by=by, on=row.cancelled_on, session=session)
+            except ValidationError as refused:
+                result.errors.extend((line, message) for message in refused.messages)
+                continue
+            # No need to remember the key: a file's keys differ (each counts the identical rows before it).
+            done += 1
+            if done % 500 == 0:
+                yield done
         if result.errors:
             raise ImportRefused(result.errors)  # rolls the transaction back
         session.flush()  # the monthly summaries, in the same transaction as the movements
