@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Member
+from pointbook.bulk import new
 from programs.catalog import Catalog, get_catalog
 from programs.engine import Context, Coupon, Item, Payment, Result, apply_coupons, cycle_start, earn
 from programs.models import EarningRule, PointUseRule
@@ -393,39 +394,44 @@ def _coupon_json(coupon: Coupon) -> dict:
     }
 
 
-def _write(purchase: Purchase, facts: Facts, session: Session) -> None:
-    catalog = session.catalog
-    new = purchase.pk is None
-    found = catalog.merchant_named(facts.merchant_name)
-    purchase.member = facts.member
-    purchase.household_id = facts.member.household_id
-    purchase.day = facts.day
-    purchase.merchant_name = facts.merchant_name
-    purchase.merchant_id = found.id if found else None
-    purchase.amount = facts.amount
-    purchase.amount_excl_tax = facts.amount_excl_tax
-    purchase.tax_rate_percent = facts.tax_rate_percent
-    purchase.method = session.method(facts.method)
-    purchase.channel = facts.channel
-    purchase.funding = facts.funding
-    purchase.coupons = [_coupon_json(c) for c in facts.coupons]
-    purchase.points_spent = facts.points_spent
-    purchase.points_account = facts.points_account
-    purchase.expected_ship_on = facts.expected_ship_on
-    purchase.note = facts.note
-    if new:
+def _write(purchase: Purchase | None, facts: Facts, session: Session, **creating) -> Purchase:
+    """Write the facts into the purchase, or into a new one (with `creating`'s fields too) if None."""
+    found = session.catalog.merchant_named(facts.merchant_name)
+    fields = {
+        "member": facts.member,
+        "household_id": facts.member.household_id,
+        "day": facts.day,
+        "merchant_name": facts.merchant_name,
+        "merchant_id": found.id if found else None,
+        "amount": facts.amount,
+        "amount_excl_tax": facts.amount_excl_tax,
+        "tax_rate_percent": facts.tax_rate_percent,
+        "method": session.method(facts.method),
+        "channel": facts.channel,
+        "funding": facts.funding,
+        "coupons": [_coupon_json(c) for c in facts.coupons],
+        "points_spent": facts.points_spent,
+        "points_account": facts.points_account,
+        "expected_ship_on": facts.expected_ship_on,
+        "note": facts.note,
+    }
+    if purchase is None:
+        purchase = new(Purchase, **creating, **fields)
         session.add([purchase])
     else:
+        for name, value in fields.items():
+            setattr(purchase, name, value)
         purchase.save()
         purchase.items.all().delete()
     session.add(
-        OrderItem(purchase=purchase, name=i.name, price=i.price, flags=sorted(i.flags), shipped_on=s)
+        new(OrderItem, purchase=purchase, name=i.name, price=i.price, flags=sorted(i.flags), shipped_on=s)
         for i, s in zip(facts.items, facts.shipped_on or (None,) * len(facts.items), strict=False)
     )
+    return purchase
 
 
 def _post(
-    purchase: Purchase, facts: Facts, revision: Revision, by: AbstractBaseUser | None, session: Session, new: bool
+    purchase: Purchase, facts: Facts, revision: Revision, by: AbstractBaseUser | None, session: Session, revised: bool
 ) -> Result:
     catalog = session.catalog
     if facts.amount <= 0:
@@ -433,7 +439,7 @@ def _post(
     if facts.points_spent > facts.amount:
         raise ValidationError(_("More points than the amount cannot be spent on a purchase."))
     note, kinds = refused_use(facts, catalog, session)
-    if not new:  # a revised purchase's own earlier uses do not count against it
+    if revised:  # a revised purchase's own earlier uses do not count against it
         session.forget_uses(purchase)
     result = earn(payment_for(facts), catalog, session.context(facts))
     label = str(purchase)
@@ -453,7 +459,7 @@ def _post(
             )
         except ValidationError as refused:
             raise ValidationError([*refused.messages, note] if note else refused.messages) from None
-        postings.append(Posting(purchase=purchase, revision=revision, movement=movement, source="spend"))
+        postings.append(new(Posting, purchase=purchase, revision=revision, movement=movement, source="spend"))
     elif facts.points_spent:
         session.ledger.ready(facts.points_account.pk)  # lots waiting in the batch count too
         try:
@@ -481,11 +487,12 @@ def _post(
             promised=earning.source.startswith("rule:"),
             batch=session.ledger,
         )
-        postings.append(Posting(purchase=purchase, revision=revision, movement=movement, source=earning.source))
+        postings.append(new(Posting, purchase=purchase, revision=revision, movement=movement, source=earning.source))
     revision.explanation = explain(result)
     session.add([revision, *postings])
     uses = [
-        Use(
+        new(
+            Use,
             purchase=purchase,
             member=facts.member,
             kind=kind,
@@ -537,13 +544,12 @@ def log_purchase(
     facts: Facts, *, by: AbstractBaseUser | None = None, import_key: str = "", session: Session | None = None
 ) -> Purchase:
     with ledger.batch_or_own(session, Session) as session:
-        purchase = Purchase(import_key=import_key, created_by=by if by and by.is_authenticated else None)
-        _write(purchase, facts, session)
+        purchase = _write(None, facts, session, import_key=import_key, created_by=_user(by))
         session.count_spend(purchase)
-        revision = Revision(
-            purchase=purchase, action=Revision.Action.CREATED, facts=_facts_json(facts), created_by=_user(by)
+        revision = new(
+            Revision, purchase=purchase, action=Revision.Action.CREATED, facts=_facts_json(facts), created_by=_user(by)
         )
-        _post(purchase, facts, revision, by, session, new=True)
+        _post(purchase, facts, revision, by, session, revised=False)
     return purchase
 
 
@@ -565,10 +571,10 @@ def revise(
         session.count_spend(purchase, -1)
         _write(purchase, facts, session)
         session.count_spend(purchase)
-        revision = Revision(
-            purchase=purchase, action=Revision.Action.EDITED, facts=_facts_json(facts), created_by=_user(by)
+        revision = new(
+            Revision, purchase=purchase, action=Revision.Action.EDITED, facts=_facts_json(facts), created_by=_user(by)
         )
-        _post(purchase, facts, revision, by, session, new=False)
+        _post(purchase, facts, revision, by, session, revised=True)
     return purchase
 
 

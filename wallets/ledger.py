@@ -33,7 +33,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
 
-from pointbook.bulk import insert, update
+from pointbook.bulk import insert, new, update
 from pointbook.summaries import differences
 from programs.models import LotKind, Program
 
@@ -208,7 +208,8 @@ def _movement(account, kind, points, on, by, note="", reason="", reverses=None) 
 
 
 def _movement_row(account, kind, points, on, by, note="", reason="", reverses=None) -> Movement:
-    return Movement(
+    return new(
+        Movement,
         account=account,
         kind=kind,
         points=points,
@@ -246,7 +247,7 @@ def _take(movement: Movement, lots: Sequence[Lot], points: int) -> None:
     taking = plan(lots, points)
     for lot, taken in taking:
         lot.remaining -= taken
-    insert(Allocation, [Allocation(movement=movement, lot=lot, points=taken) for lot, taken in taking])
+    insert(Allocation, [new(Allocation, movement=movement, lot=lot, points=taken) for lot, taken in taking])
     update(Lot, [lot for lot, _taken in taking], ["remaining"])
 
 
@@ -424,7 +425,8 @@ def _lot_row(
 ) -> Lot:
     if expires_on is None:
         expires_on = _expiry_for(account, kind, available_on)
-    return Lot(
+    return new(
+        Lot,
         account=account,
         earned_by=movement,
         kind=kind,
