@@ -5,7 +5,8 @@
 plain integers, texts and dates of ledger rows that was about a third of an import's time. `insert`
 plans each model once (its columns, how each column's values are converted, the statement per batch
 size), converts only values that are not plain, and writes multi-row INSERTs with RETURNING of the
-primary keys, as `bulk_create` does on SQLite and PostgreSQL. Rows come back saved: their `pk` set,
+primary keys, as `bulk_create` does on SQLite and PostgreSQL (there, one array per column through
+UNNEST, sent in binary). Rows come back saved: their `pk` set,
 their foreign keys filled in from related rows saved meanwhile. No signals are sent, as with
 `bulk_create`.
 
@@ -73,7 +74,8 @@ class _Column:
 class _Plan:
     """How `insert` writes a model: its columns, one getter for all their values (a row's plain values
     are read in one C call), the columns whose values need a look (relations, dates, choices…), the
-    INSERT up to VALUES, one row's placeholders, rows per statement, and the RETURNING clause."""
+    INSERT up to VALUES, one row's placeholders, rows per statement, and the RETURNING clause; on
+    PostgreSQL, the whole INSERT from one array per column."""
 
     def __init__(self, model: type[Model], alias: str) -> None:
         connection = connections[alias]
@@ -87,10 +89,21 @@ class _Plan:
         self.values = attrgetter(*(c.attname for c in self.columns))
         self.one = len(self.columns) == 1  # attrgetter of one name gives the value, not a tuple
         self.fixed = [(i, c) for i, c in enumerate(self.columns) if c.fixed]
-        self.head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "  # noqa: S608 — names from the model
+        into = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        self.head = into + "VALUES "
         self.row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         self.per_batch = max(1, min(1000, (connection.features.max_query_params or 65535) // max(1, len(fields))))
         self.returning = f" RETURNING {quote(pk.column)}"
+        # On PostgreSQL, one array per column (INSERT … SELECT * FROM UNNEST), as bulk_create does there:
+        # the statement's text and its parameters are the same for any number of rows, so psycopg converts
+        # it once and the server prepares it, where a VALUES list of thousands of placeholders was split
+        # by psycopg and parsed and planned by the server at every statement. The arrays go in binary
+        # (%b): psycopg's text form escapes every element with a regular expression.
+        self.unnest = None
+        if connection.vendor == "postgresql" and all(_unnestable(f, connection) for f in fields):
+            arrays = ", ".join(f"(%b)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
+            self.unnest = f"{into}SELECT * FROM UNNEST({arrays}){self.returning}"  # noqa: S608 — names from the model
+            self.per_batch = 1000
 
     def params(self, obj: Model, connection) -> tuple | list:
         values = self.values(obj)
@@ -106,6 +119,12 @@ class _Plan:
             elif value is not None and (not column.plain or type(value) not in _PLAIN_VALUES):
                 values[i] = _convert(value, column, connection)  # keys and plain choices are written as they are
         return values
+
+
+def _unnestable(field: Field, connection) -> bool:
+    """Can the field's values be passed as one array (the conditions of PostgreSQL's bulk_create)?"""
+    target = field.target_field if field.is_relation else field
+    return not hasattr(field, "get_placeholder_sql") and target.get_internal_type() in connection.data_types
 
 
 @cache
@@ -228,8 +247,12 @@ def insert(model: type[Model], objs: list[Model]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(objs), plan.per_batch):
             chunk = objs[start : start + plan.per_batch]
-            params = [value for obj in chunk for value in plan.params(obj, connection)]
-            cursor.execute(plan.head + ", ".join([plan.row] * len(chunk)) + plan.returning, params)
+            rows = [plan.params(obj, connection) for obj in chunk]
+            if plan.unnest:
+                cursor.execute(plan.unnest, [list(column) for column in zip(*rows, strict=True)])
+            else:
+                params = [value for row in rows for value in row]
+                cursor.execute(plan.head + ", ".join([plan.row] * len(chunk)) + plan.returning, params)
             keys = cursor.fetchall()
             if len(keys) != len(chunk):
                 raise RuntimeError(f"insert() of {model.__name__}: {len(chunk)} rows, {len(keys)} keys back")

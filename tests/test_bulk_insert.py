@@ -20,7 +20,13 @@ def _ledger_rows(account, user, make=lambda model, **values: model(**values)):
     """Two grants, built the way a batch builds them: lots name their movements before the movements
     are saved."""
     earn = make(
-        Movement, account=account, kind=Movement.Kind.EARN, points=1234, on=dt.date(2026, 3, 31), reason="1% 楽天"
+        Movement,
+        account=account,
+        kind=Movement.Kind.EARN,
+        points=1234,
+        on=dt.date(2026, 3, 31),
+        reason="1% 楽天",
+        note='「引用符 " と {波括弧}, カンマ\\」',  # what an array literal would have to escape
     )
     bonus = make(
         Movement, account=account, kind=Movement.Kind.ADJUST, points=56, on=dt.date(2026, 4, 1), created_by=user
