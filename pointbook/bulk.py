@@ -116,8 +116,8 @@ class _Plan:
             value = values[i]
             if column.pre_save or (value is None and column.relation):
                 values[i] = _value(obj, column, value, connection)
-            elif value is not None and (not column.plain or type(value) not in _PLAIN_VALUES):
-                values[i] = _convert(value, column, connection)  # keys and plain choices are written as they are
+            elif value is not None:
+                values[i] = _convert(value, column, connection)
         return values
 
 
