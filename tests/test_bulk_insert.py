@@ -16,7 +16,11 @@ from wallets.models import Allocation, CycleBonus, Lot, Movement
 pytestmark = pytest.mark.django_db
 
 
-def _ledger_rows(account, user, make=lambda model, **values: model(**values)):
+def _constructed(model, **values):
+    return model(**values)
+
+
+def _ledger_rows(account, user, make=_constructed):
     """Two grants, built the way a batch builds them: lots name their movements before the movements
     are saved."""
     earn = make(
@@ -144,7 +148,7 @@ def test_new_builds_what_the_model_builds():
 
     # A relation to a row not saved yet: its key is None, the row is cached, and a one-to-one relation
     # is cached on the other side too (the movement knows its lot and its posting).
-    for make in (new, lambda model, **values: model(**values)):
+    for make in (new, _constructed):
         movement = Movement(account=account, kind=Movement.Kind.EARN, points=30, on=day)
         revision = Revision(purchase=saved_purchase, action=Revision.Action.CREATED, facts={})
         lot = make(Lot, account=account, earned_by=movement, points=30, remaining=30, earned_on=day)
