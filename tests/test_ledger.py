@@ -147,6 +147,31 @@ def test_a_batch_spends_from_lots_it_holds_and_follows_their_chain_and_reversals
     assert ledger.ledger_differences() == []
 
 
+@pytest.mark.parametrize("batched", [False, True])
+def test_equal_lots_are_spent_oldest_first_even_while_they_wait_in_a_batch(dpoint, batched):
+    """Lots of the same kind, expiry and availability go in the order they were earned: in a batch, the
+    lots earned after its first spend are not written yet when the next spend takes from them."""
+    batch = ledger.Batch() if batched else None
+    with transaction.atomic():
+        ledger.earn(dpoint, 100, D(2026, 6, 1), available_on=D(2026, 6, 1), batch=batch)
+        ledger.spend(dpoint, 50, D(2026, 6, 2), batch=batch)  # a batch now holds the account's lots
+        ledger.earn(dpoint, 100, D(2026, 6, 1), available_on=D(2026, 6, 1), batch=batch)
+        ledger.earn(dpoint, 100, D(2026, 6, 1), available_on=D(2026, 6, 1), batch=batch)
+        spent = ledger.spend(dpoint, 200, D(2026, 6, 3), batch=batch)
+        if batch:
+            batch.flush()
+
+    lots = list(Lot.objects.order_by("pk").values_list("pk", flat=True))
+    assert list(spent.allocations.order_by("pk").values_list("lot", "points")) == [
+        (lots[0], 50),
+        (lots[1], 100),
+        (lots[2], 50),
+    ]
+    assert list(Lot.objects.order_by("pk").values_list("remaining", flat=True)) == [0, 0, 50]
+    assert figures(dpoint, D(2026, 6, 3)).available == 50
+    assert ledger.ledger_differences() == []
+
+
 def test_spending_takes_period_limited_points_first(rakuten):
     ledger.earn(rakuten, 300, D(2026, 5, 1), available_on=D(2026, 5, 1))
     ledger.earn(

@@ -55,11 +55,20 @@ def spending_rank(program: Program) -> dict[str, int]:
 
 
 def in_spending_order(lots: Iterable[Lot], program: Program) -> list[Lot]:
-    """The programme's kind order (楽天: period-limited → exchanged-in → normal), soonest expiry first."""
+    """The programme's kind order (楽天: period-limited → exchanged-in → normal), soonest expiry first,
+    then the oldest lot: a lot still waiting in a batch (no key yet) is newer than every lot written,
+    and among those waiting the sort keeps the order they were made in."""
     rank = spending_rank(program)
     never = dt.date.max
     return sorted(
-        lots, key=lambda lot: (rank.get(lot.kind, len(rank)), lot.expires_on or never, lot.available_on, lot.pk)
+        lots,
+        key=lambda lot: (
+            rank.get(lot.kind, len(rank)),
+            lot.expires_on or never,
+            lot.available_on,
+            lot.pk is None,
+            lot.pk or 0,
+        ),
     )
 
 
@@ -85,14 +94,17 @@ class Batch:
     account is locked once, earnings' movements and lots wait to be written in bulk (`write`), an
     account's 楽天-style rolling chains are drawn once for all its new grants (`ready`, before anything
     reads the account's lots back), an account's lots with points are read once for all its spends
-    (`spendable`), and the monthly summaries are added up and written at the end (`flush`, which also
+    (`spendable`), a spend's movement and allocations wait to be written with the rest (`take`), and
+    the monthly summaries are added up and written at the end (`flush`, which also
     draws the chains not drawn yet, before the transaction commits). `earn`,
     `spend` and `reverse` take one; without it each call is its own batch."""
 
     def __init__(self) -> None:
         self._accounts: dict[int, LinkedAccount] = {}
         self._earned: dict[tuple[int, dt.date], int] = {}
-        self._pending: dict[type, list] = {Movement: [], Lot: []}  # in the order they are written
+        # in the order they are written: an allocation names its movement and its lot
+        self._pending: dict[type, list] = {Movement: [], Lot: [], Allocation: []}
+        self._lowered: dict[int, Lot] = {}  # written lots a spend took from: their `remaining`, at `write`
         self._chains: dict[int, tuple[LinkedAccount, dt.date]] = {}  # account → its earliest new grant
         self._spendable: dict[int, Spendable] = {}  # account → its lots with points, read by a spend
 
@@ -110,11 +122,22 @@ class Batch:
         if held is None:
             self.ready(account.pk)
             held = self._spendable[account.pk] = Spendable(account, lock=True, chains=True)
-        else:
-            self.write()  # the lots it holds get their keys (allocations name them)
-            if held.new_grants and account.pk in self._chains:
-                held.draw_chains(since=self._chains[account.pk][1])
+        elif held.new_grants and account.pk in self._chains:
+            if held.grant_days is None:
+                self.write()  # the grant days are read from the database, with the lots waiting
+            held.draw_chains(since=self._chains[account.pk][1])
         return held
+
+    def take(self, movement: Movement, lots: Sequence[Lot], points: int) -> None:
+        """`_take` for a spend's movement, written with the batch: the movement, an allocation for each
+        lot touched, and the new `remaining` of the lots already written (a lot still waiting is
+        written with it)."""
+        self.defer(movement)
+        for lot, taken in plan(lots, points):
+            lot.remaining -= taken
+            self._pending[Allocation].append(new(Allocation, movement=movement, lot=lot, points=taken))
+            if lot.pk is not None:
+                self._lowered[lot.pk] = lot
 
     def forget(self, account_id: int) -> None:
         """The account's lots were changed other than through the batch's `Spendable` (a reversal)."""
@@ -126,8 +149,11 @@ class Batch:
         self._chains[account.pk] = (account, min(since, waiting[1]) if waiting else since)
 
     def write(self) -> None:
-        """Write the rows that wait (other rows are about to name them)."""
+        """Write the rows that wait (other rows are about to name them, or a query to read them)."""
         write_waiting(self._pending)
+        if self._lowered:
+            update(Lot, list(self._lowered.values()), ["remaining"])
+            self._lowered.clear()
 
     def ready(self, account_id: int) -> None:
         """Make the account's lots what a reader must see: written, with their chains drawn."""
@@ -243,7 +269,8 @@ def plan(lots: Sequence[Lot], points: int) -> list[tuple[Lot, int]]:
 
 
 def _take(movement: Movement, lots: Sequence[Lot], points: int) -> None:
-    """Take `points` from `lots` in their order, recording an allocation for each lot touched."""
+    """Take `points` from `lots` in their order, recording an allocation for each lot touched, at once
+    (a reversal, which reads the lots back; a spend's wait in its batch: `Batch.take`)."""
     taking = plan(lots, points)
     for lot, taken in taking:
         lot.remaining -= taken
@@ -279,8 +306,9 @@ class Spendable:
                 self.grant_days.add(lot.available_on)
 
     def draw_chains(self, since: dt.date) -> None:
-        """`_rechain` for the lots held, from the grant days (the lots added are written by now): the
-        lots of every chain alive on or after `since` expire at its end."""
+        """`_rechain` for the lots held, from the grant days (read from the database the first time,
+        once the batch has written its lots; then kept with `add`): the lots of every chain alive on or
+        after `since` expire at its end."""
         if self.grant_days is None:
             grants = Lot.objects.filter(
                 account=self.account, kind=LotKind.NORMAL, void=False, available_on__isnull=False
@@ -514,8 +542,8 @@ def spend(
         have = sum(lot.spendable for lot in lots)
         if have < points:
             raise _not_enough(account, points, have, on, kinds)
-        movement = _movement(account, Kind.SPEND, -points, on, by, note)
-        _take(movement, lots, points)
+        movement = _movement_row(account, Kind.SPEND, -points, on, by, note)
+        batch.take(movement, lots, points)
     return movement
 
 
