@@ -132,12 +132,9 @@ class Batch:
         """`_take` for a spend's movement, written with the batch: the movement, an allocation for each
         lot touched, and the new `remaining` of the lots already written (a lot still waiting is
         written with it)."""
-        self.defer(movement)
-        for lot, taken in plan(lots, points):
-            lot.remaining -= taken
-            self._pending[Allocation].append(new(Allocation, movement=movement, lot=lot, points=taken))
-            if lot.pk is not None:
-                self._lowered[lot.pk] = lot
+        allocations = _allocations(movement, lots, points)
+        self.defer(movement, *allocations)
+        self._lowered.update((a.lot.pk, a.lot) for a in allocations if a.lot.pk is not None)
 
     def forget(self, account_id: int) -> None:
         """The account's lots were changed other than through the batch's `Spendable` (a reversal)."""
@@ -268,21 +265,29 @@ def plan(lots: Sequence[Lot], points: int) -> list[tuple[Lot, int]]:
     return taking
 
 
-def _take(movement: Movement, lots: Sequence[Lot], points: int) -> None:
-    """Take `points` from `lots` in their order, recording an allocation for each lot touched, at once
-    (a reversal, which reads the lots back; a spend's wait in its batch: `Batch.take`)."""
-    taking = plan(lots, points)
-    for lot, taken in taking:
+def _allocations(movement: Movement, lots: Sequence[Lot], points: int) -> list[Allocation]:
+    """Take `points` from `lots` in their order: each lot touched has its `remaining` lowered, and an
+    allocation (not written yet) records it."""
+    allocations = []
+    for lot, taken in plan(lots, points):
         lot.remaining -= taken
-    insert(Allocation, [new(Allocation, movement=movement, lot=lot, points=taken) for lot, taken in taking])
-    update(Lot, [lot for lot, _taken in taking], ["remaining"])
+        allocations.append(new(Allocation, movement=movement, lot=lot, points=taken))
+    return allocations
+
+
+def _take(movement: Movement, lots: Sequence[Lot], points: int) -> None:
+    """`_allocations`, written at once (a reversal, which reads the lots back; a spend's wait in its
+    batch: `Batch.take`)."""
+    allocations = _allocations(movement, lots, points)
+    insert(Allocation, allocations)
+    update(Lot, [a.lot for a in allocations], ["remaining"])
 
 
 class Spendable:
     """An account's lots that still hold points (not void), read once, with the points reversals gave
     back to them and when: the lots a spend may take from on any day are then picked in memory. A
     batch keeps one per account for all its spends (an import spends from the same account hundreds
-    of times): `_take` lowers the same lots' `remaining`, the batch adds the lots it earns and moves
+    of times): its spends lower the same lots' `remaining`, the batch adds the lots it earns and moves
     their expiries with the chains it draws, and forgets the account when a reversal changes its lots
     behind it. With `lock`, the lots are read FOR UPDATE, as a spend needs."""
 
