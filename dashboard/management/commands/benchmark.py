@@ -31,6 +31,7 @@ from programs.catalog import get_catalog
 from programs.engine import quote_cards
 from transactions.csv_io import export
 from transactions.generate import empty_copy
+from wallets.models import Lot, Movement
 
 PAGES = {"dashboard": "/", "which card": "/which-card/?merchant=%E6%9D%B1%E4%BA%AC%E3%82%AC%E3%82%B9&amount=8800"}
 
@@ -282,7 +283,7 @@ class Command(BaseCommand):
                     f.write(line)
                     kept += 1
             name = f"{self.household.name} (import {time.time_ns()})"
-            empty_copy(self.household, name, password=f"-{time.time_ns()}")
+            copy = empty_copy(self.household, name, password=f"-{time.time_ns()}")
             t0 = time.perf_counter()
             done = subprocess.run(  # noqa: S603 — our own interpreter and arguments
                 [sys.executable, "manage.py", "import_purchases", "--household", name, str(path)],
@@ -294,7 +295,11 @@ class Command(BaseCommand):
         if done.returncode:
             self.stdout.write(f"import      refused: {done.stderr.strip().splitlines()[-1:]}")
             return
+        # What the ledger wrote, so that the figure shows it took part: a purchase dated before the
+        # catalog's first rule earns nothing, and a generated history starts a few years before it.
+        lots = copy.scoped(Lot).count()
+        movements = copy.scoped(Movement).count()
         self.stdout.write(
             f"import      {kept / elapsed:7.0f} rows/s ({kept:,} rows in {elapsed:.1f} s, engine and "
-            f"ledger included), peak memory {peak_mb:.0f} MB"
+            f"ledger included: {movements:,} movements, {lots:,} lots), peak memory {peak_mb:.0f} MB"
         )
