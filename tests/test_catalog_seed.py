@@ -17,6 +17,7 @@ from django.db.migrations.loader import MigrationLoader
 from programs.models import (
     Addon,
     BaseRate,
+    CatalogVersion,
     EarningRule,
     Merchant,
     MerchantAlias,
@@ -157,8 +158,8 @@ def test_each_payment_method_earns_its_base_rate_into_its_programme(slug, name, 
     valid = BaseRate.objects.valid_on(ON_THE_LIST).filter(method=method)
     assert {(rate.channel, rate.points, rate.per_yen) for rate in valid} == rates
     assert {rate.rounding for rate in valid} <= {"per_unit"}
-    # 2019-01-01 stands for "before anything the family records": no purchase date lacks a rate.
-    assert BaseRate.objects.valid_on(dt.date(2019, 1, 1)).filter(method=method).count() == len(rates)
+    # 2000-01-01 stands for "before anything the family records": no purchase date lacks a rate.
+    assert BaseRate.objects.valid_on(dt.date(2000, 1, 1)).filter(method=method).count() == len(rates)
 
 
 @pytest.mark.parametrize(
@@ -231,7 +232,7 @@ def test_amex_earns_half_at_each_listed_merchant(name, category):
     [row] = amex_treatments(ON_THE_LIST, merchant=name)
     assert row.treatment == MerchantTreatment.Treatment.HALF
     assert row.list_date == dt.date(2024, 12, 25)
-    assert row.valid_from == dt.date(2019, 1, 1)  # the list applied before the article that shows it
+    assert row.valid_from == dt.date(2000, 1, 1)  # the list applied before the article that shows it
     assert row.source.startswith("RULES.md §1, 002_4439d818aa243185.txt")
 
 
@@ -249,7 +250,8 @@ def test_amex_earns_half_across_a_whole_category(category):
 def test_the_lists_apply_to_bills_from_before_the_article():
     # [reading] the article is a snapshot of lists that applied before it (see _initial_catalog.py).
     assert [t.treatment for t in amex_treatments(dt.date(2024, 12, 24), merchant="東京ガス")] == ["half"]
-    assert amex_treatments(dt.date(2018, 12, 31), merchant="東京ガス") == []
+    assert [t.treatment for t in amex_treatments(dt.date(2016, 11, 24), merchant="東京ガス")] == ["half"]
+    assert amex_treatments(dt.date(1999, 12, 31), merchant="東京ガス") == []
 
 
 # --- Amex excluded lists (RULES.md §1) ----------------------------------------------------------------
@@ -308,7 +310,7 @@ def test_the_amex_rows_are_the_lists_and_nothing_else():
 def test_a_merchant_moved_to_excluded_keeps_its_old_treatment_before_the_change(name, before):
     [old] = amex_treatments(dt.date(2024, 12, 24), merchant=name)
     [new] = amex_treatments(dt.date(2024, 12, 25), merchant=name)
-    assert (old.treatment, old.valid_from, old.valid_to) == (before, dt.date(2019, 1, 1), dt.date(2024, 12, 24))
+    assert (old.treatment, old.valid_from, old.valid_to) == (before, dt.date(2000, 1, 1), dt.date(2024, 12, 24))
     assert (new.treatment, new.valid_from, new.valid_to) == ("excluded", dt.date(2024, 12, 25), None)
     # The change date is a reading (002 gives none), and the user can see it.
     assert "【解釈】" in old.note and "【解釈】" in new.note
@@ -460,7 +462,7 @@ def test_rakuten_ichiba_earns_one_point_per_100_yen_excluding_tax_after_coupons(
     assert (rule.rate_source, rule.points, rule.per_yen, rule.rounding) == ("fixed", 1, 100, "per_unit")
     assert rule.amount_basis == "excl_tax_after_coupons"
     assert (rule.grant_timing, rule.available_after_days, rule.lot_kind) == ("at_payment", 21, "normal")
-    assert rule.valid_from == dt.date(2019, 1, 1)
+    assert rule.valid_from == dt.date(2000, 1, 1)
 
 
 def test_dpoint_super_kangen_pays_the_members_percent_on_15000_yen_a_cycle_in_store():
@@ -563,3 +565,28 @@ def test_the_migration_removes_the_catalog_and_puts_it_back():
     assert [Program.objects.count(), Merchant.objects.count(), MerchantTreatment.objects.count()] == [0, 0, 0]
     migration.load_catalog(apps, editor)
     assert [m.objects.count() for m in (Program, PaymentMethod, Merchant, MerchantTreatment, EarningRule)] == counts
+
+
+def test_the_rates_the_sources_leave_undated_start_in_2000_and_migrate_back_to_2019(db):
+    step = importlib.import_module("programs.migrations.0006_ordinary_rates_since_2000").Migration.operations[0]
+    apps = MigrationLoader(connection).project_state(("programs", "0006_ordinary_rates_since_2000")).apps
+    editor = SimpleNamespace(connection=connection)  # as in the test above
+    undated = [BaseRate.objects.count(), MerchantTreatment.objects.exclude(valid_from=dt.date(2024, 12, 25)).count(), 1]
+    dated = sorted(EarningRule.objects.exclude(slug="rakuten-ichiba").values_list("slug", "valid_from"))
+    token = CatalogVersion.current()
+
+    def starting_on(day):
+        return [
+            BaseRate.objects.filter(valid_from=day).count(),
+            MerchantTreatment.objects.filter(valid_from=day).count(),
+            EarningRule.objects.filter(valid_from=day).count(),
+        ]
+
+    assert starting_on(dt.date(2000, 1, 1)) == undated
+    step.reverse_code(apps, editor)
+    assert (starting_on(dt.date(2019, 1, 1)), starting_on(dt.date(2000, 1, 1))) == (undated, [0, 0, 0])
+    step.code(apps, editor)
+    assert starting_on(dt.date(2000, 1, 1)) == undated
+    assert sorted(EarningRule.objects.exclude(slug="rakuten-ichiba").values_list("slug", "valid_from")) == dated
+    assert MerchantTreatment.objects.filter(valid_from=dt.date(2024, 12, 25)).count() == 2  # B/43, au PAY 残高
+    assert CatalogVersion.current() != token  # every worker reloads the catalog

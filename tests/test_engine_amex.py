@@ -137,3 +137,11 @@ def test_an_unknown_merchant_earns_ordinary_rates_and_says_so(cat):
     result = pay(cat, "近所のパン屋", 10_000, "amex-green")
     assert card_points(result) == 100
     assert any("近所のパン屋" in r for r in result.earnings[0].reasons)
+
+
+def test_a_purchase_ten_years_back_earns_by_the_rates_the_sources_leave_undated(cat):
+    # The base rate and the Amex lists have no start date in the sources; a family's ten years of
+    # purchases (from 2016) earn by them too, not nothing.
+    assert card_points(pay(cat, "ローソン", 10_000, "amex-green", day=D(2016, 11, 24))) == 100
+    result = pay(cat, "東京ガス", 10_000, "amex-green", day=D(2016, 11, 24))
+    assert (card_points(result), result.earnings[0].treatment) == (50, "half")

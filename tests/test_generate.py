@@ -124,3 +124,20 @@ def test_its_purchases_imported_into_an_empty_copy_earn_what_they_earned_there(d
     # the import kept the copy's month spends as it went; they equal the original's, summed at the end
     spends = dict(MonthlySpend.objects.filter(household=household).values_list("month", "yen"))
     assert dict(MonthlySpend.objects.filter(household=copy).values_list("month", "yen")) == spends != {}
+
+
+def test_a_ten_year_history_earns_points_from_its_first_year(db):
+    household, _summary = generate("十年家", 600, seed=2, years=10, today=TODAY, password="pw-bench-1")
+    start = TODAY.replace(year=TODAY.year - 10)
+
+    def year(k):  # purchases and the points they earned, in the history's k-th year
+        since, until = start.replace(year=start.year + k), start.replace(year=start.year + k + 1)
+        purchases = household.scoped(Purchase).filter(day__gte=since, day__lt=until).count()
+        lots = household.scoped(Lot).filter(earned_by__posting__purchase__day__gte=since)
+        return purchases, lots.filter(earned_by__posting__purchase__day__lt=until).count()
+
+    (first, first_lots), (last, last_lots) = year(0), year(9)
+    assert first > 30 and last > 30
+    # The same cards at the same shops earn then as now (a purchase may earn more than one lot, from
+    # its card and from a shop's programme): not nothing, as when the catalog's rates began in 2019.
+    assert first_lots / first > 0.5 * last_lots / last > 0.3, (year(0), year(9))

@@ -31,8 +31,9 @@ RAKUTEN_ARTICLE = "004_939e681f0c8f63c6.txt"
 AMEX_LIST_DATE = dt.date(2024, 12, 25)
 AMEX_LIST_SOURCE = f"RULES.md §1, {AMEX_ARTICLE} (2024-12-25時点)"
 
-# No article says when an ordinary rate started; 2019-01-01 stands for "before anything the family
+# No article says when an ordinary rate started; 2019-01-01 stood for "before anything the family
 # records", so a purchase of any date finds its card's base rate. Used only where no seed gives a date.
+# 0006 moves these rows to 2000-01-01: a family's ten years of purchases reach back past 2019.
 SINCE_BEFORE_RECORDS = dt.date(2019, 1, 1)
 
 
