@@ -9,7 +9,8 @@ from django.db import connection
 from dashboard.management.commands.benchmark import Command
 
 
-@pytest.mark.django_db(transaction=True)  # VACUUM cannot run inside a transaction
+# VACUUM cannot run inside a transaction; serialized_rollback hands the next tests the catalog back.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_benchmark_vacuums_and_analyzes_postgresql_before_timing():
     out = io.StringIO()
     Command(stdout=out).settle()
