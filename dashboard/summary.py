@@ -4,20 +4,30 @@ A fixed number of queries whatever the length of history (asserted in tests/test
 balances read the accounts' snapshots; "lost last month" reads one bounded window of lots; the
 12-month chart and this month's figures read the monthly summaries (`MonthlyEarning`,
 `MonthlySpend`); the risks read the few open orders and the household's entries.
+
+`BOARDS` keeps what `build` made, per household, in each worker, until any write is committed
+(`households.versioning` renews a token then), the day or the language changes, or
+`DASHBOARD_CACHE_SECONDS` pass: a family that looks at its dashboard again, or several members at
+once, costs one query instead of the build.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections import defaultdict
+import threading
+import time
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 
-from households.models import Household
+from households.models import DataVersion, Household
 from programs.catalog import Catalog, get_catalog
 from programs.engine import cycle_start, grant_date
 from programs.models import GrantTiming, LotKind
@@ -146,6 +156,63 @@ def build(household: Household, today: dt.date) -> Dashboard:
         **_months(household, catalog, today),
         timeline=_timeline(balances, today),
     )
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the dashboard page shows: the board, and its chart drawn."""
+
+    board: Dashboard
+    bars: list
+    labels: list
+
+    @classmethod
+    def build(cls, household: Household, today: dt.date) -> Page:
+        board = build(household, today)
+        return cls(board, stacked_bars(board.chart), month_labels(board.chart))
+
+
+class Boards:
+    """Built dashboard pages, per household, kept in this process while the data has not changed.
+
+    An entry is used when the data's token (read first, before anything is built from the data), the
+    day and the language are those it was built under, and it is younger than `seconds` (a bound on
+    what no token can see: rows changed by hand in the database). Inside a transaction nothing is
+    kept or used: what it reads may be its own uncommitted writes. At most `size` households are
+    kept, the least recently shown dropped first. Entries are shared by the requests of a worker's
+    threads and never changed after they are made.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._pages: OrderedDict[int, tuple[tuple, float, Page]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def page(self, household: Household, today: dt.date) -> Page:
+        seconds = settings.DASHBOARD_CACHE_SECONDS
+        if seconds <= 0 or connection.in_atomic_block:
+            return Page.build(household, today)
+        now = time.monotonic()
+        key = (DataVersion.current(), today, get_language())
+        with self._lock:
+            kept = self._pages.get(household.pk)
+            if kept is not None and kept[0] == key and now - kept[1] < seconds:
+                self._pages.move_to_end(household.pk)
+                return kept[2]
+        page = Page.build(household, today)
+        with self._lock:
+            self._pages[household.pk] = (key, now, page)
+            self._pages.move_to_end(household.pk)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+        return page
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+
+BOARDS = Boards()
 
 
 def _warnings(balances: Balances, catalog: Catalog, today: dt.date) -> list[Warning]:

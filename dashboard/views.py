@@ -18,9 +18,8 @@ from .which_card import answer
 
 @household_view()
 def home(request: HttpRequest) -> HttpResponse:
-    board = summary.build(request.household, timezone.localdate())
-    context = {"board": board, "bars": summary.stacked_bars(board.chart), "labels": summary.month_labels(board.chart)}
-    return render(request, "dashboard/home.html", context)
+    page = summary.BOARDS.page(request.household, timezone.localdate())
+    return render(request, "dashboard/home.html", {"board": page.board, "bars": page.bars, "labels": page.labels})
 
 
 @household_view()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -172,3 +173,22 @@ class Invite(HouseholdOwned):
     @property
     def is_used(self) -> bool:
         return self.accepted_at is not None
+
+
+class DataVersion(models.Model):
+    """One row whose token changes after every committed write to the data (`households.versioning`),
+    so what a worker built from that data (the dashboard) knows when it is stale. A random token, not a
+    counter, as `programs.models.CatalogVersion`: a number can come round again, a token cannot."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    token = models.UUIDField(default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("data version")
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+    @classmethod
+    def current(cls) -> str:
+        return str(cls.objects.filter(pk=1).values_list("token", flat=True).first() or "")

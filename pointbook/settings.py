@@ -101,6 +101,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         )
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# How long a worker may show a dashboard it built, at most: any committed write retires it at once
+# (households.versioning); the age only bounds what no write through Django announces. 0: build each time.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
