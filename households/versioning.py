@@ -3,8 +3,8 @@
 A connection's execute wrapper (installed on every new connection by `HouseholdsConfig.ready`) sees
 each statement Django sends, so ORM saves, queryset updates and deletes, `bulk_create`,
 `pointbook.bulk.insert` and raw cursors are all seen: no write path has to remember to say that it
-changed something. A statement that writes (INSERT, UPDATE, DELETE, TRUNCATE) to any table but those
-that no page is built from (sessions, logins, the admin's log, task results, the version itself)
+changed something. A statement that writes (INSERT, REPLACE, MERGE, UPDATE, DELETE, TRUNCATE) to
+any table but those that no page is built from (sessions, logins, the admin's log, task results, the version itself)
 asks for a renewal once its transaction commits: once per transaction, on the same terms as
 `transaction.on_commit` (a rolled-back transaction or savepoint renews nothing, as it changed
 nothing; outside a transaction, at once).
@@ -24,7 +24,10 @@ import uuid
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
-WRITE = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+\"?(\w+)", re.I)
+WRITE = re.compile(
+    r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|MERGE\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+\"?(\w+)",
+    re.I,
+)
 # Tables no page is built from: a login, a session or a finished task is not a change of the data.
 UNWATCHED = (
     "django_session",
@@ -38,7 +41,9 @@ UNWATCHED = (
 
 def writes_data(sql: str) -> bool:
     """Does the statement write to a table pages are built from?"""
-    found = WRITE.match(sql) if isinstance(sql, str) else None
+    if not isinstance(sql, str):
+        return True  # a composed statement we cannot read: count it as a change, to be safe
+    found = WRITE.match(sql)
     return bool(found) and not found.group(1).lower().startswith(UNWATCHED)
 
 

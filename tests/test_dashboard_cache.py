@@ -201,3 +201,19 @@ def test_without_an_age_nothing_is_kept(cast, settings, monkeypatch):
     summary.BOARDS.page(cast.yamada, D(2026, 6, 1))
     summary.BOARDS.page(cast.yamada, D(2026, 6, 1))
     assert len(built) == 2
+
+
+@pytest.mark.django_db(transaction=False)
+def test_which_statements_count_as_changes():
+    from households.versioning import writes_data
+
+    assert writes_data('INSERT INTO "wallets_lot" ("points") SELECT * FROM UNNEST((%b)::integer[]) RETURNING "id"')
+    assert writes_data("INSERT OR REPLACE INTO wallets_lot VALUES (1)")
+    assert writes_data('  update "transactions_monthlyspend" SET yen = 1')
+    assert writes_data('DELETE FROM "wallets_movement" WHERE id = 1')
+    assert writes_data('TRUNCATE "wallets_lot", "wallets_movement"')
+    assert writes_data(object())  # a composed statement it cannot read counts as a change
+    assert not writes_data('SELECT "wallets_lot"."id" FROM "wallets_lot"')
+    assert not writes_data('UPDATE "django_session" SET "session_data" = %s')
+    assert not writes_data('UPDATE "auth_user" SET "last_login" = %s')
+    assert not writes_data('INSERT INTO "django_tasks_database_dbtaskresult" ("id") VALUES (%s)')
