@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +11,8 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from pointbook.tokens import Token
 
 from .scoping import HouseholdOwned, HouseholdQuerySet
 
@@ -175,20 +176,9 @@ class Invite(HouseholdOwned):
         return self.accepted_at is not None
 
 
-class DataVersion(models.Model):
-    """One row whose token changes after every committed write to the data (`households.versioning`),
-    so what a worker built from that data (the dashboard) knows when it is stale. A random token, not a
-    counter, as `programs.models.CatalogVersion`: a number can come round again, a token cannot."""
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    token = models.UUIDField(default=uuid.uuid4)
+class DataVersion(Token):
+    """Renewed after every committed write to the data (`households.versioning`), so a dashboard a
+    worker keeps (`dashboard.summary.BOARDS`) knows it is stale."""
 
     class Meta:
         verbose_name = _("data version")
-
-    def __str__(self) -> str:
-        return str(self.token)
-
-    @classmethod
-    def current(cls) -> str:
-        return str(cls.objects.filter(pk=1).values_list("token", flat=True).first() or "")

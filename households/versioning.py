@@ -4,9 +4,9 @@ A connection's execute wrapper (installed on every new connection by `Households
 each statement Django sends, so ORM saves, queryset updates and deletes, `bulk_create`,
 `pointbook.bulk.insert` and raw cursors are all seen: no write path has to remember to say that it
 changed something. A statement that writes (INSERT, REPLACE, MERGE, UPDATE, DELETE, TRUNCATE) to
-any table but those that no page is built from (sessions, logins, the admin's log, task results, the version itself)
-asks for a renewal once its transaction commits: once per transaction, on the same terms as
-`transaction.on_commit` (a rolled-back transaction or savepoint renews nothing, as it changed
+any table but those that no page is built from (sessions, logins, the admin's log, task results, the
+version itself) asks for a renewal once its transaction commits: once per transaction, on the same
+terms as `transaction.on_commit` (a rolled-back transaction or savepoint renews nothing, as it changed
 nothing; outside a transaction, at once).
 
 After the commit, not inside the transaction: an UPDATE of the one row inside every writer's
@@ -20,9 +20,8 @@ dashboard's entries also expire by age (`DASHBOARD_CACHE_SECONDS`).
 from __future__ import annotations
 
 import re
-import uuid
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DatabaseError, connections
 
 WRITE = re.compile(
     r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|MERGE\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+\"?(\w+)",
@@ -57,10 +56,8 @@ class Renewal:
     def __call__(self) -> None:
         from .models import DataVersion
 
-        versions = DataVersion.objects.using(self.alias)  # the database that was written to
         try:
-            if not versions.filter(pk=1).update(token=uuid.uuid4()):
-                versions.get_or_create(pk=1)
+            DataVersion.renew(using=self.alias)  # the database that was written to
         except DatabaseError:
             if DataVersion._meta.db_table in connections[self.alias].introspection.table_names():
                 raise
@@ -85,5 +82,5 @@ def watch(execute, sql, params, many, context):
 def install(sender=None, connection=None, **kwargs) -> None:
     """`connection_created` receiver: watch the connection's statements (once per connection object)."""
     if watch not in connection.execute_wrappers:
-        connection.data_renewal = Renewal(connection.alias or DEFAULT_DB_ALIAS)
+        connection.data_renewal = Renewal(connection.alias)
         connection.execute_wrappers.append(watch)

@@ -9,13 +9,14 @@ them current in the admin. No figure lives in Python: the engine (`programs/engi
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from pointbook.tokens import Token
 
 
 class DatedQuerySet(models.QuerySet):
@@ -461,24 +462,9 @@ class PointUseRule(DatedRule):
         return f"{self.program} · {self.note[:40]}"
 
 
-class CatalogVersion(models.Model):
-    """One row whose token changes with every catalog edit, so in-memory snapshots (programs/catalog.py)
-    in every worker know they are stale. A random token, not a counter: a rolled-back edit can never
-    make an old snapshot look current again."""
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    token = models.UUIDField(default=uuid.uuid4)
+class CatalogVersion(Token):
+    """Renewed with every catalog edit (`programs.signals`), so the in-memory snapshots
+    (programs/catalog.py) in every worker know they are stale."""
 
     class Meta:
         verbose_name = _("catalog version")
-
-    def __str__(self) -> str:
-        return str(self.token)
-
-    @classmethod
-    def current(cls) -> str:
-        return str(cls.objects.filter(pk=1).values_list("token", flat=True).first() or "")
-
-    @classmethod
-    def bump(cls) -> None:
-        cls.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4()})

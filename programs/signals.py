@@ -18,7 +18,7 @@ CATALOG_MODELS = [
 
 
 def catalog_changed(**kwargs) -> None:
-    m.CatalogVersion.bump()
+    m.CatalogVersion.renew()
 
 
 def connect() -> None:
