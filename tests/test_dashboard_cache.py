@@ -18,11 +18,11 @@ from django.urls import reverse
 from dashboard import summary
 from households.models import DataVersion, Member
 from pointbook.bulk import insert, new
-from programs.models import PaymentMethod
 from transactions.models import MonthlySpend
 from wallets import ledger
 
 from .factories import LinkedAccountFactory
+from .test_purchase_views import form_data
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -67,17 +67,9 @@ def test_the_family_sees_a_purchase_at_once_though_its_dashboard_is_kept(client,
     # Kept: the session, the user, the memberships and the data's token, not the dashboard's dozen.
     assert kept_queries <= 5 < built_queries
 
-    # A purchase through the form: marriott-amex-premium at 東京ガス, half rate, ¥10,000 → 150 points.
-    form = {
-        "member": cast.alice.pk,
-        "day": "2026-06-01",
-        "merchant_name": "東京ガス",
-        "amount": "10000",
-        "tax_rate_percent": "10",
-        "method": PaymentMethod.objects.get(slug="marriott-amex-premium").pk,
-        "channel": "store",
-    }
-    assert client.post(reverse("purchase_new"), form).status_code == 302
+    # A purchase through the form (the purchase form tests' own): marriott-amex-premium at 東京ガス,
+    # half rate, ¥10,000 → 150 points.
+    assert client.post(reverse("purchase_new"), form_data(cast)).status_code == 302
     after_purchase, _queries, html = look(client)
     assert after_purchase == {"rakuten": 1200, "marriott-bonvoy": 150}
     assert "1,200" in html
