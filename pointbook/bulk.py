@@ -23,12 +23,13 @@ from enum import Enum
 from functools import cache
 from operator import attrgetter
 
-from django.db import connections, router
-from django.db.models import NOT_PROVIDED, DateField, DateTimeField, Field, Model
+from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db.models import NOT_PROVIDED, DateField, DateTimeField, Field, JSONField, Model
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
+from django.utils import timezone
 
 # Columns whose values the database drivers take as they are, when they are of these types.
 _PLAIN_TYPES = frozenset(
@@ -53,7 +54,7 @@ _GETATTR_PRE_SAVE = (Field.pre_save, DateField.pre_save, DateTimeField.pre_save)
 
 
 class _Column:
-    __slots__ = ("attname", "date", "field", "fixed", "plain", "pre_save", "relation")
+    __slots__ = ("attname", "date", "field", "fixed", "json", "plain", "pre_save", "relation", "stamp")
 
     def __init__(self, field: Field) -> None:
         self.field = field
@@ -61,11 +62,15 @@ class _Column:
         target = field.target_field if field.is_relation else field
         self.plain = target.get_internal_type() in _PLAIN_TYPES
         self.date = target.get_internal_type() == "DateField"
+        self.json = isinstance(field, JSONField)
         # A field's pre_save is a getattr, but for auto_now(_add) dates and fields that override it.
         self.pre_save = type(field).pre_save not in _GETATTR_PRE_SAVE or (
             getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
         )
         self.relation = field.is_relation
+        # A creation time (auto_now_add, or auto_now) Django's own pre_save sets: `insert` stamps every row
+        # of a statement with one time, converted once.
+        self.stamp = type(field).pre_save is DateTimeField.pre_save and bool(field.auto_now or field.auto_now_add)
         # Values that may need a look before they are written (all but a plain column without choices,
         # whose values the drivers take as they are).
         self.fixed = self.pre_save or self.relation or not self.plain or bool(field.choices)
@@ -88,7 +93,8 @@ class _Plan:
         self.columns = [_Column(f) for f in fields]
         self.values = attrgetter(*(c.attname for c in self.columns))
         self.one = len(self.columns) == 1  # attrgetter of one name gives the value, not a tuple
-        self.fixed = [(i, c) for i, c in enumerate(self.columns) if c.fixed]
+        self.fixed = [(i, c) for i, c in enumerate(self.columns) if c.fixed and not c.stamp]
+        self.stamps = [(i, c) for i, c in enumerate(self.columns) if c.stamp]
         into = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
         self.head = into + "VALUES "
         self.row = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -105,13 +111,19 @@ class _Plan:
             self.unnest = f"{into}SELECT * FROM UNNEST({arrays}){self.returning}"  # noqa: S608 — names from the model
             self.per_batch = 1000
 
-    def params(self, obj: Model, connection) -> tuple | list:
+    def params(self, obj: Model, connection, stamps: list[tuple[int, str, dt.datetime, object]]) -> tuple | list:
+        """The row's values for the INSERT; `stamps`: (index, attname, time, the time converted) of the
+        creation times, set on the row and written, as pre_save does."""
+        for _i, attname, now, _converted in stamps:
+            setattr(obj, attname, now)
         values = self.values(obj)
         if self.one:
             values = (values,)
-        if not self.fixed:
+        if not self.fixed and not stamps:
             return values
         values = list(values)
+        for i, _attname, _now, converted in stamps:
+            values[i] = converted
         for i, column in self.fixed:
             value = values[i]
             if column.pre_save or (value is None and column.relation):
@@ -159,6 +171,8 @@ def _convert(value, column: _Column, connection):
             return value.value  # a TextChoices or IntegerChoices member
     elif column.date and type(value) is dt.date:
         return connection.ops.adapt_datefield_value(value)
+    elif column.json and type(value) in (dict, list):
+        return connection.ops.adapt_json_value(value, field.encoder)  # what get_db_prep_save comes to
     return field.get_db_prep_save(value, connection)
 
 
@@ -221,12 +235,20 @@ def new(model: type[Model], /, **values) -> Model:
             field, related, key, one_to_one = relation
             if not isinstance(value, related):
                 setattr(obj, name, value)  # the descriptor's ValueError
-            if state.db is None:
-                state.db = router.db_for_write(model, instance=value)
-            if value._state.db is None:
-                value._state.db = router.db_for_write(type(value), instance=obj)
-            if not router.allow_relation(value, obj):
-                setattr(obj, name, value)  # the descriptor's ValueError
+            if router.routers:
+                if state.db is None:
+                    state.db = router.db_for_write(model, instance=value)
+                if value._state.db is None:
+                    value._state.db = router.db_for_write(type(value), instance=obj)
+                if not router.allow_relation(value, obj):
+                    setattr(obj, name, value)  # the descriptor's ValueError
+            else:  # what the router does without routers of its own
+                if state.db is None:
+                    state.db = value._state.db or DEFAULT_DB_ALIAS
+                if value._state.db is None:
+                    value._state.db = state.db
+                if value._state.db != state.db:
+                    setattr(obj, name, value)  # the descriptor's ValueError
             attrs[attname] = getattr(value, key)
             state.fields_cache[name] = value
             if one_to_one:
@@ -247,7 +269,9 @@ def insert(model: type[Model], objs: list[Model]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(objs), plan.per_batch):
             chunk = objs[start : start + plan.per_batch]
-            rows = [plan.params(obj, connection) for obj in chunk]
+            now = timezone.now() if plan.stamps else None
+            stamps = [(i, c.attname, now, _convert(now, c, connection)) for i, c in plan.stamps]
+            rows = [plan.params(obj, connection, stamps) for obj in chunk]
             if plan.unnest:
                 cursor.execute(plan.unnest, [list(column) for column in zip(*rows, strict=True)])
             else:

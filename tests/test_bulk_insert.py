@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from pointbook.bulk import insert, new
 from programs.models import EarningRule, LotKind
@@ -67,8 +68,10 @@ def test_insert_stores_what_bulk_create_stores():
     Movement.objects.bulk_create(movements)
     Lot.objects.bulk_create(lots)
     fast_movements, fast_lots = _ledger_rows(account, user, make=new)
+    before = timezone.now()
     insert(Movement, fast_movements)
     insert(Lot, fast_lots)
+    after = timezone.now()
 
     assert all(m.pk for m in fast_movements) and all(lot.pk for lot in fast_lots)
     assert _stored(Movement, fast_movements) == _stored(Movement, movements)
@@ -77,7 +80,11 @@ def test_insert_stores_what_bulk_create_stores():
     assert [Lot.objects.get(pk=lot.pk).earned_by_id for lot in fast_lots] == [m.pk for m in fast_movements]
     assert Movement.objects.get(pk=fast_movements[0].pk).kind == Movement.Kind.EARN
     assert Movement.objects.get(pk=fast_movements[1].pk).created_by == user
-    assert fast_movements[0].created_at is not None
+    # The creation time is set on the rows and stored as it is, as pre_save does: one time per statement.
+    stamped = {m.created_at for m in fast_movements}
+    assert len(stamped) == 1 and before <= stamped.pop() <= after
+    stored_times = Movement.objects.filter(pk__in=[m.pk for m in fast_movements]).values_list("created_at", flat=True)
+    assert set(stored_times) == {fast_movements[0].created_at}
     assert not fast_lots[0]._state.adding
 
 
