@@ -9,6 +9,9 @@ version itself) asks for a renewal once its transaction commits: once per transa
 terms as `transaction.on_commit` (a rolled-back transaction or savepoint renews nothing, as it changed
 nothing; outside a transaction, at once).
 
+Writes of rows derived from watched ones (the balance snapshots a reader rebuilds from the ledger)
+are made inside `derived()`: they change nothing a page shows, so they renew nothing.
+
 After the commit, not inside the transaction: an UPDATE of the one row inside every writer's
 transaction would hold its lock until that commit, so one family's long import would stop every
 other family's writes, and writers that lock accounts in another order would deadlock on it. A
@@ -20,8 +23,9 @@ dashboard's entries also expire by age (`DASHBOARD_CACHE_SECONDS`).
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
-from django.db import DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 WRITE = re.compile(
     r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|MERGE\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+\"?(\w+)",
@@ -74,13 +78,32 @@ class Renewal:
 
 def watch(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
-    if writes_data(sql):
-        context["connection"].data_renewal.register()
+    connection = context["connection"]
+    if not connection.data_derived and writes_data(sql):
+        connection.data_renewal.register()
     return result
+
+
+@contextmanager
+def derived(using: str = DEFAULT_DB_ALIAS):
+    """Writes of rows that are a function of rows already watched (the balance snapshots, rebuilt from
+    the ledger by the first reader after a ledger write): they change nothing any page shows, so they
+    do not retire the pages built meanwhile. Without this, the look that rebuilt the snapshots retired
+    its own page, and the next look built it again. Not for anything a page can show that the watched
+    rows do not already determine."""
+    connection = connections[using]
+    outer = getattr(connection, "data_derived", False)
+    connection.data_derived = True
+    try:
+        yield
+    finally:
+        connection.data_derived = outer
 
 
 def install(sender=None, connection=None, **kwargs) -> None:
     """`connection_created` receiver: watch the connection's statements (once per connection object)."""
+    if not hasattr(connection, "data_derived"):  # `derived` may have set it before the connection opened
+        connection.data_derived = False
     if watch not in connection.execute_wrappers:
         connection.data_renewal = Renewal(connection.alias)
         connection.execute_wrappers.append(watch)

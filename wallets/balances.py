@@ -19,6 +19,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import BooleanField, Case, DateField, F, Max, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
+from households import versioning
 from households.models import Household
 from pointbook.summaries import differences
 from programs.models import LotKind, Program
@@ -241,7 +242,7 @@ def refresh_holdings(accounts: list[LinkedAccount]) -> list[LinkedAccount]:
     """Rebuild the accounts' snapshots from their lots, under the accounts' locks; returns the accounts
     now current (those a writer holds are skipped, and read from their lots this time)."""
     try:
-        with _no_waiting_for_writers():
+        with _no_waiting_for_writers(), versioning.derived():  # a function of the ledger, which is watched
             return _rebuild(accounts)
     except OperationalError:  # SQLite: another writer holds the database
         return []
