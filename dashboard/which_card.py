@@ -38,29 +38,35 @@ class Answer:
 
 def answer(household: Household, merchant_text: str, amount: int, day: dt.date, channel: str = "store") -> Answer:
     catalog = get_catalog()
-    cards = list(
-        household.scoped(HeldCard).select_related("member", "method").prefetch_related("addons").order_by("pk")
-    )
+    # The cards held, with their holders and add-ons, in one query and without building models: a row
+    # per card and add-on (None for a card without any).
+    cards: dict[int, tuple[int, str, str, set[str]]] = {}
+    held_rows = household.scoped(HeldCard).order_by("pk", "addons__slug")
+    for pk, member_id, member, method, addon in held_rows.values_list(
+        "pk", "member_id", "member__name", "method__slug", "addons__slug"
+    ):
+        card = cards.setdefault(pk, (member_id, member, method, set()))
+        if addon is not None:
+            card[3].add(addon)
     used: dict[int, dict[int, int]] = defaultdict(dict)
     rows = (  # the card holders' own uses, through the index `use_lookup` (no join, no other household)
-        Use.objects.filter(member__in={c.member_id for c in cards}, kind="cap", period_start=dt.date(day.year, 1, 1))
+        Use.objects.filter(
+            member__in={member_id for member_id, *_rest in cards.values()},
+            kind="cap",
+            period_start=dt.date(day.year, 1, 1),
+        )
         .values_list("member_id", "key")
         .annotate(total=Sum("amount"))
     )
     for member_id, key, total in rows:
         used[member_id][int(key)] = total
     held = []
-    for card in cards:
-        context = Context(
-            addons={card.method.slug: {a.slug for a in card.addons.all()}},
-            cap_spent_yen=dict(used[card.member_id]),
-        )
-        (quote,) = quote_cards(
-            merchant_text, amount, day, catalog, cards=[card.method.slug], context=context, channel=channel
-        )
-        held.append(HeldQuote(card.member.name, quote))
+    for member_id, member, method, addons in cards.values():
+        context = Context(addons={method: addons}, cap_spent_yen=dict(used[member_id]))
+        (quote,) = quote_cards(merchant_text, amount, day, catalog, cards=[method], context=context, channel=channel)
+        held.append(HeldQuote(member, quote))
     held.sort(key=lambda h: (-h.quote.value_yen, h.quote.card, h.member))
-    held_slugs = {c.method.slug for c in cards}
+    held_slugs = {method for _member_id, _member, method, _addons in cards.values()}
     others = quote_cards(
         merchant_text,
         amount,

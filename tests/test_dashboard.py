@@ -235,6 +235,33 @@ def test_which_card_ranks_our_cards_and_marks_tokyo_gas_half_and_nhk_excluded(as
     assert "amex-green" not in [q.card for q in gas.others]
 
 
+def test_which_card_quotes_each_holder_with_their_own_add_ons(as_carol, cast):
+    # Amazon online, ¥10,000 (RULES.md §1): amex-green earns 1% (100), 3% (300) for a holder who joined
+    # MR Plus; marriott-amex earns 2 per 100 yen (200). Another household's card and add-on count for nothing.
+    HeldCardFactory(member=cast.alice, method="amex-green", addons=["mr-plus"])
+    HeldCardFactory(member=cast.bob, method="amex-green")
+    HeldCardFactory(member=cast.dave, method="amex-green", addons=["mr-plus"])
+    amazon = {"merchant": "Amazon", "amount": "10000", "channel": "online"}
+
+    with CaptureQueriesContext(connection) as two_cards:
+        result = as_carol.get(reverse("which_card"), amazon).context["result"]
+    assert [(h.member, h.quote.card, h.quote.points) for h in result.held] == [
+        ("アリス", "amex-green", 300),
+        ("ボブ", "amex-green", 100),
+    ]
+
+    HeldCardFactory(member=cast.bob, method="marriott-amex", addons=["mr-plus"])
+    with CaptureQueriesContext(connection) as three_cards:
+        result = as_carol.get(reverse("which_card"), amazon).context["result"]
+    assert [(h.member, h.quote.card, h.quote.points) for h in result.held] == [
+        ("アリス", "amex-green", 300),
+        ("ボブ", "marriott-amex", 200),
+        ("ボブ", "amex-green", 100),
+    ]
+    # The cards held, their holders and add-ons are read in one query, whatever their number.
+    assert len(three_cards) == len(two_cards)
+
+
 def test_which_card_gives_the_same_answer_as_the_quote_command(as_carol, cast):
     HeldCardFactory(member=cast.alice, method="amex-green")
 
