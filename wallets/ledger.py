@@ -25,6 +25,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import groupby
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -42,6 +43,7 @@ from .models import Allocation, LinkedAccount, Lot, MonthlyEarning, Movement
 Kind = Movement.Kind
 
 
+@lru_cache(maxsize=8192)  # a pure function of dates, asked again for every grant day whenever chains are drawn
 def counting_month_end(granted: dt.date, months: int) -> dt.date:
     """Last day of the `months`-th month counting the grant's own month (12: 2026-03-10 → 2027-02-28)."""
     index = granted.year * 12 + granted.month - 1 + months - 1
