@@ -31,7 +31,7 @@ from itertools import groupby
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from pointbook.bulk import insert, new, update
@@ -401,27 +401,49 @@ def _rechain(account: LinkedAccount, since: dt.date | None = None, held: Spendab
     `held`: the account's lots a batch holds in memory (`Spendable`), moved with those in the database.
     """
     normal = Lot.objects.filter(account=account, kind=LotKind.NORMAL, void=False, available_on__isnull=False)
-    drawn = normal if since is None else normal.filter(Q(available_on__gte=since) | Q(expires_on__gte=since))
-    # A chain is a run of grant days, so it is read as (grant day, expiry) pairs, not lot by lot.
-    grants = list(drawn.values_list("available_on", "expires_on").order_by("available_on").distinct())
-    firsts, ends = _chains_of([day for day, _expiry in grants], account.program)
+    running = None  # the chain drawn before `since` that reaches it: (its first grant day, its last)
+    if since is None:
+        grants = _grants(normal)
+    else:
+        # The grants before `since` were drawn already, and the lots of a chain all expire at its end:
+        # of the chain that reaches `since` only its first and last grants are read, not years of them
+        # (a family that earns 楽天 points every month never ends its chain).
+        grants = _grants(normal.filter(available_on__gte=since))
+        last = normal.filter(available_on__lt=since).order_by("-available_on")
+        last = last.values_list("available_on", "expires_on").first()
+        if last is not None and last[1] is not None and last[1] >= since:
+            first = normal.filter(expires_on=last[1], available_on__lt=since).order_by("available_on")
+            running = (first.values_list("available_on", flat=True)[0], last[0])
+            grants.insert(0, (running[0], last[1]))  # standing for all the chain's lots before `since`
+    firsts, ends = _chains_of([day for day, _expiry in grants[1 if running else 0 :]], account.program, running)
     expiries: list[set] = [set() for _first in firsts]  # the expiries each chain's lots have now
     for day, expires_on in grants:
         expiries[bisect_right(firsts, day) - 1].add(expires_on)
-    for first, end, have in zip(firsts, ends, expiries, strict=True):
+    for index, (first, end, have) in enumerate(zip(firsts, ends, expiries, strict=True)):
         if have != {end}:
+            # When the running chain's end stays, its lots before `since` stay as they are.
+            if index == 0 and running is not None and grants[0][1] == end:
+                first = since
             normal.filter(available_on__gte=first, available_on__lte=end).exclude(expires_on=end).update(expires_on=end)
     if held is not None:
         held.move_expiries(firsts, ends)
 
 
-def _chains_of(days: Iterable[dt.date], program: Program) -> tuple[list[dt.date], list[dt.date]]:
+def _grants(lots) -> list[tuple[dt.date, dt.date | None]]:
+    """The (grant day, expiry) pairs of normal lots, by day: a chain is a run of grant days."""
+    return list(lots.values_list("available_on", "expires_on").order_by("available_on").distinct())
+
+
+def _chains_of(
+    days: Iterable[dt.date], program: Program, running: tuple[dt.date, dt.date] | None = None
+) -> tuple[list[dt.date], list[dt.date]]:
     """The chains that grant days (in ascending order) draw: each chain's first grant day and its end, the
     last day of the programme's N-th month counting the month of its last grant. A grant on or before
-    the end of the chain so far joins it; a later one starts a new chain."""
+    the end of the chain so far joins it; a later one starts a new chain. `running`: the first and last
+    grant days of a chain drawn before these days, which they may join."""
     months = program.normal_expiry_months or 12
-    firsts: list[dt.date] = []
-    ends: list[dt.date] = []
+    firsts: list[dt.date] = [running[0]] if running else []
+    ends: list[dt.date] = [counting_month_end(running[1], months)] if running else []
     for day in days:
         if not ends or day > ends[-1]:
             firsts.append(day)
