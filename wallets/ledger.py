@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -302,15 +302,22 @@ class Spendable:
         # normal grants, which draw the chains (`_rechain`), read when first needed and kept with the
         # grants the batch adds.
         self.chains = chains and account.program.normal_expiry == Program.Expiry.ROLLING
-        self.grant_days: set[dt.date] | None = None
+        self.grant_days: list[dt.date] | None = None  # ascending
         self.new_grants = False  # grants added since the chains were last drawn
+        # The chains drawn (`_chains_of`) from the first `drawn` grant days: a batch's new grants come
+        # mostly after the others, so drawing again goes on from where the last drawing stopped.
+        self.drawn, self.firsts, self.ends = 0, [], []
 
     def add(self, lot: Lot) -> None:
         self.lots.append(lot)
         if self.chains and _chained(lot):
             self.new_grants = True
             if self.grant_days is not None:
-                self.grant_days.add(lot.available_on)
+                days, day = self.grant_days, lot.available_on
+                at = bisect_left(days, day)
+                if at == len(days) or days[at] != day:
+                    days.insert(at, day)
+                    self.drawn = min(self.drawn, at)
 
     def draw_chains(self, since: dt.date) -> None:
         """`_rechain` for the lots held, from the grant days (read from the database the first time,
@@ -320,9 +327,17 @@ class Spendable:
             grants = Lot.objects.filter(
                 account=self.account, kind=LotKind.NORMAL, void=False, available_on__isnull=False
             )
-            self.grant_days = set(grants.values_list("available_on", flat=True).order_by().distinct())
+            self.grant_days = list(grants.values_list("available_on", flat=True).order_by("available_on").distinct())
         self.new_grants = False
-        self.move_expiries(*_chains_of(sorted(self.grant_days), self.account.program), since)
+        days, drawn = self.grant_days, self.drawn
+        if drawn < len(days):
+            # The chains before the one the last unchanged grant day is in stay as they were drawn.
+            kept = bisect_right(self.firsts, days[drawn - 1]) - 1 if drawn else 0
+            running = (self.firsts[kept], days[drawn - 1]) if drawn else None
+            firsts, ends = _chains_of(days[drawn:], self.account.program, running)
+            self.firsts, self.ends = self.firsts[:kept] + firsts, self.ends[:kept] + ends
+            self.drawn = len(days)
+        self.move_expiries(self.firsts, self.ends, since)
 
     def move_expiries(self, firsts: list[dt.date], ends: list[dt.date], since: dt.date | None = None) -> None:
         """The held normal lots of the chains drawn (`_chains_of`) alive on or after `since` expire at
