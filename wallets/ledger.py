@@ -324,16 +324,15 @@ class Spendable:
         once the batch has written its lots; then kept with `add`): the lots of every chain alive on or
         after `since` expire at its end."""
         if self.grant_days is None:
-            grants = Lot.objects.filter(
-                account=self.account, kind=LotKind.NORMAL, void=False, available_on__isnull=False
-            )
-            self.grant_days = list(grants.values_list("available_on", flat=True).order_by("available_on").distinct())
+            grants = _normal_grants(self.account).values_list("available_on", flat=True)
+            self.grant_days = list(grants.order_by("available_on").distinct())
         self.new_grants = False
         days, drawn = self.grant_days, self.drawn
         if drawn < len(days):
-            # The chains before the one the last unchanged grant day is in stay as they were drawn.
-            kept = bisect_right(self.firsts, days[drawn - 1]) - 1 if drawn else 0
-            running = (self.firsts[kept], days[drawn - 1]) if drawn else None
+            kept, running = 0, None
+            if drawn:  # the chains before the one the last unchanged grant day is in stay as drawn
+                kept = bisect_right(self.firsts, days[drawn - 1]) - 1
+                running = (self.firsts[kept], days[drawn - 1])
             firsts, ends = _chains_of(days[drawn:], self.account.program, running)
             self.firsts, self.ends = self.firsts[:kept] + firsts, self.ends[:kept] + ends
             self.drawn = len(days)
@@ -415,22 +414,21 @@ def _rechain(account: LinkedAccount, since: dt.date | None = None, held: Spendab
     drawn: each of their lots expires on or after `since`, and chains that ended before cannot change.
     `held`: the account's lots a batch holds in memory (`Spendable`), moved with those in the database.
     """
-    normal = Lot.objects.filter(account=account, kind=LotKind.NORMAL, void=False, available_on__isnull=False)
+    normal = _normal_grants(account)
     running = None  # the chain drawn before `since` that reaches it: (its first grant day, its last)
-    if since is None:
-        grants = _grants(normal)
-    else:
+    grants = _grants(normal if since is None else normal.filter(available_on__gte=since))
+    if since is not None:
         # The grants before `since` were drawn already, and the lots of a chain all expire at its end:
         # of the chain that reaches `since` only its first and last grants are read, not years of them
         # (a family that earns 楽天 points every month never ends its chain).
-        grants = _grants(normal.filter(available_on__gte=since))
-        last = normal.filter(available_on__lt=since).order_by("-available_on")
-        last = last.values_list("available_on", "expires_on").first()
+        before = normal.filter(available_on__lt=since)
+        last = before.order_by("-available_on").values_list("available_on", "expires_on").first()
         if last is not None and last[1] is not None and last[1] >= since:
-            first = normal.filter(expires_on=last[1], available_on__lt=since).order_by("available_on")
-            running = (first.values_list("available_on", flat=True)[0], last[0])
-            grants.insert(0, (running[0], last[1]))  # standing for all the chain's lots before `since`
-    firsts, ends = _chains_of([day for day, _expiry in grants[1 if running else 0 :]], account.program, running)
+            first = before.filter(expires_on=last[1]).order_by("available_on").values_list("available_on", flat=True)
+            running = (first[0], last[0])
+    firsts, ends = _chains_of([day for day, _expiry in grants], account.program, running)
+    if running:
+        grants.insert(0, (running[0], last[1]))  # standing for all the chain's lots before `since`
     expiries: list[set] = [set() for _first in firsts]  # the expiries each chain's lots have now
     for day, expires_on in grants:
         expiries[bisect_right(firsts, day) - 1].add(expires_on)
@@ -442,6 +440,11 @@ def _rechain(account: LinkedAccount, since: dt.date | None = None, held: Spendab
             normal.filter(available_on__gte=first, available_on__lte=end).exclude(expires_on=end).update(expires_on=end)
     if held is not None:
         held.move_expiries(firsts, ends)
+
+
+def _normal_grants(account: LinkedAccount):
+    """The account's granted normal lots that stand: the lots whose grant days draw its chains."""
+    return Lot.objects.filter(account=account, kind=LotKind.NORMAL, void=False, available_on__isnull=False)
 
 
 def _grants(lots) -> list[tuple[dt.date, dt.date | None]]:
