@@ -101,7 +101,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A page asks the same dozen queries on every request: with server-side binding, psycopg
     # prepares a query the fifth time a connection runs it, and PostgreSQL then skips parsing and
     # planning it (about a tenth of the dashboard's time). PG_PREPARE_THRESHOLD=off turns this off,
-    # e.g. behind pgbouncer in transaction mode, which cannot keep prepared statements.
+    # e.g. behind pgbouncer in transaction mode, which cannot keep prepared statements. The few queries
+    # whose best plan depends on whose rows they read run in `pointbook.plans.planned_for_values()`.
     _prepare = env.str("PG_PREPARE_THRESHOLD", default="5")
     if _prepare.lower() not in ("off", "none", ""):
         DATABASES["default"].setdefault("OPTIONS", {}).update(

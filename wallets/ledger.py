@@ -35,6 +35,7 @@ from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from pointbook.bulk import insert, new, update
+from pointbook.plans import planned_for_values
 from pointbook.summaries import differences
 from programs.models import LotKind, Program
 
@@ -694,8 +695,7 @@ def _take_back(account: LinkedAccount, movement: Movement, on: dt.date, by, note
     granted = lot.available_on is not None and lot.available_on <= on
     # Voiding re-draws the expiry chain; movements dated later may have relied on it, so then the
     # points are taken back like granted ones instead.
-    later = Movement.objects.filter(account=account, on__gt=on).exclude(kind=Kind.EARN).exists()
-    if not granted and lot.remaining == lot.points and not later:
+    if not granted and lot.remaining == lot.points and not _took_after(account, on):
         undo = _movement(account, Kind.REVERSE, -lot.points, on, by, note, reverses=movement)
         _take(undo, _with_spendable([lot], on), lot.points)
         lot.void, lot.expires_on = True, None
@@ -717,6 +717,14 @@ def _take_back(account: LinkedAccount, movement: Movement, on: dt.date, by, note
     undo = _movement(account, Kind.REVERSE, -lot.points, on, by, note, reverses=movement)
     _take(undo, [lot, *others], lot.points)
     return undo
+
+
+def _took_after(account: LinkedAccount, on: dt.date) -> bool:
+    """Has a movement dated after `on` taken points from the account (or given them back)? Planned for
+    its values: PostgreSQL's generic plan walks every household's movements after the day to find the
+    account's (`pointbook.plans`)."""
+    with planned_for_values():
+        return Movement.objects.filter(account=account, on__gt=on).exclude(kind=Kind.EARN).exists()
 
 
 def mark_received(lot: Lot, on: dt.date) -> Lot:
