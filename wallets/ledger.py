@@ -720,9 +720,9 @@ def _take_back(account: LinkedAccount, movement: Movement, on: dt.date, by, note
 
 
 def _took_after(account: LinkedAccount, on: dt.date) -> bool:
-    """Has a movement dated after `on` taken points from the account (or given them back)? Planned for
-    its values: PostgreSQL's generic plan walks every household's movements after the day to find the
-    account's (`pointbook.plans`)."""
+    """Is a movement other than an earning (a spend, expiry, adjustment or reversal) dated after `on` in
+    the account? Planned for its values: PostgreSQL's generic plan walks every household's movements
+    after the day to find the account's (`pointbook.plans`)."""
     with planned_for_values():
         return Movement.objects.filter(account=account, on__gt=on).exclude(kind=Kind.EARN).exists()
 
